@@ -1,0 +1,1 @@
+"""Building blocks of the Mask R-CNN graph, split by concept (backbone, FPN, RPN, ...)."""
