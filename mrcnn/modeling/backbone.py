@@ -1,0 +1,140 @@
+"""ResNet50/101 backbone (bottleneck blocks, matterport's layer names) and its feature-map sizes.
+
+The backbone returns the stage outputs C1..C5 (strides 2, 4, 8, 16, 32).
+"""
+
+import math
+
+import numpy as np
+
+import keras
+from keras import layers as KL
+
+from .layers import BatchNorm
+
+# Identity blocks in stage 4 after its conv block: ResNet50 has 6 blocks there, ResNet101 23.
+_STAGE4_IDENTITY_BLOCKS = {"resnet50": 5, "resnet101": 22}
+
+
+def identity_block(input_tensor, kernel_size, filters, stage, block, use_bias=True,
+                   train_bn=True):
+    """Bottleneck block whose shortcut is the input itself (same shape in and out).
+
+    kernel_size: middle conv's kernel; filters: the three convs' channel counts;
+    stage, block: naming (``res{stage}{block}_branch2a``, ``bn{stage}{block}_branch2a``...).
+    """
+    f1, f2, f3 = filters
+    conv_name = f"res{stage}{block}_branch"
+    bn_name = f"bn{stage}{block}_branch"
+    frozen = not train_bn
+
+    x = KL.Conv2D(f1, (1, 1), name=conv_name + "2a", use_bias=use_bias)(input_tensor)
+    x = BatchNorm(name=bn_name + "2a", frozen=frozen)(x)
+    x = KL.Activation("relu")(x)
+    x = KL.Conv2D(f2, (kernel_size, kernel_size), padding="same", name=conv_name + "2b",
+                  use_bias=use_bias)(x)
+    x = BatchNorm(name=bn_name + "2b", frozen=frozen)(x)
+    x = KL.Activation("relu")(x)
+    x = KL.Conv2D(f3, (1, 1), name=conv_name + "2c", use_bias=use_bias)(x)
+    x = BatchNorm(name=bn_name + "2c", frozen=frozen)(x)
+
+    x = KL.Add()([x, input_tensor])
+    return KL.Activation("relu", name=f"res{stage}{block}_out")(x)
+
+
+def conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2), use_bias=True,
+               train_bn=True):
+    """Bottleneck block with a strided 1x1 conv on the shortcut (changes shape)."""
+    f1, f2, f3 = filters
+    conv_name = f"res{stage}{block}_branch"
+    bn_name = f"bn{stage}{block}_branch"
+    frozen = not train_bn
+
+    x = KL.Conv2D(f1, (1, 1), strides=strides, name=conv_name + "2a",
+                  use_bias=use_bias)(input_tensor)
+    x = BatchNorm(name=bn_name + "2a", frozen=frozen)(x)
+    x = KL.Activation("relu")(x)
+    x = KL.Conv2D(f2, (kernel_size, kernel_size), padding="same", name=conv_name + "2b",
+                  use_bias=use_bias)(x)
+    x = BatchNorm(name=bn_name + "2b", frozen=frozen)(x)
+    x = KL.Activation("relu")(x)
+    x = KL.Conv2D(f3, (1, 1), name=conv_name + "2c", use_bias=use_bias)(x)
+    x = BatchNorm(name=bn_name + "2c", frozen=frozen)(x)
+
+    shortcut = KL.Conv2D(f3, (1, 1), strides=strides, name=conv_name + "1",
+                         use_bias=use_bias)(input_tensor)
+    shortcut = BatchNorm(name=bn_name + "1", frozen=frozen)(shortcut)
+
+    x = KL.Add()([x, shortcut])
+    return KL.Activation("relu", name=f"res{stage}{block}_out")(x)
+
+
+def resnet_graph(input_image, architecture, stage5=False, train_bn=True):
+    """Build ResNet50 or ResNet101 on ``input_image`` [batch, H, W, C].
+
+    Returns [C1, C2, C3, C4, C5], the stage outputs (C5 is None unless ``stage5``).
+    """
+    if architecture not in _STAGE4_IDENTITY_BLOCKS:
+        raise ValueError(f"unknown backbone {architecture!r}: use 'resnet50' or 'resnet101'")
+    # Stage 1
+    x = KL.ZeroPadding2D((3, 3))(input_image)
+    x = KL.Conv2D(64, (7, 7), strides=(2, 2), name="conv1", use_bias=True)(x)
+    x = BatchNorm(name="bn_conv1", frozen=not train_bn)(x)
+    x = KL.Activation("relu")(x)
+    c1 = x = KL.MaxPooling2D((3, 3), strides=(2, 2), padding="same")(x)
+    # Stage 2
+    x = conv_block(x, 3, [64, 64, 256], stage=2, block="a", strides=(1, 1), train_bn=train_bn)
+    x = identity_block(x, 3, [64, 64, 256], stage=2, block="b", train_bn=train_bn)
+    c2 = x = identity_block(x, 3, [64, 64, 256], stage=2, block="c", train_bn=train_bn)
+    # Stage 3
+    x = conv_block(x, 3, [128, 128, 512], stage=3, block="a", train_bn=train_bn)
+    for block in "bcd":
+        x = identity_block(x, 3, [128, 128, 512], stage=3, block=block, train_bn=train_bn)
+    c3 = x
+    # Stage 4: blocks b, c, ... (ResNet101 reaches 'w')
+    x = conv_block(x, 3, [256, 256, 1024], stage=4, block="a", train_bn=train_bn)
+    for i in range(_STAGE4_IDENTITY_BLOCKS[architecture]):
+        x = identity_block(x, 3, [256, 256, 1024], stage=4, block=chr(ord("b") + i),
+                           train_bn=train_bn)
+    c4 = x
+    # Stage 5
+    if stage5:
+        x = conv_block(x, 3, [512, 512, 2048], stage=5, block="a", train_bn=train_bn)
+        x = identity_block(x, 3, [512, 512, 2048], stage=5, block="b", train_bn=train_bn)
+        c5 = identity_block(x, 3, [512, 512, 2048], stage=5, block="c", train_bn=train_bn)
+    else:
+        c5 = None
+    return [c1, c2, c3, c4, c5]
+
+
+def compute_backbone_shapes(config, image_shape):
+    """[[height, width], ...] of the feature maps at each of ``config.BACKBONE_STRIDES``.
+
+    image_shape: (H, W[, C]) of the molded input, in pixels. A callable backbone supplies
+    ``config.COMPUTE_BACKBONE_SHAPE`` instead.
+    """
+    if callable(config.BACKBONE):
+        if config.COMPUTE_BACKBONE_SHAPE is None:
+            raise ValueError("a callable BACKBONE needs config.COMPUTE_BACKBONE_SHAPE")
+        return config.COMPUTE_BACKBONE_SHAPE(image_shape)
+    if config.BACKBONE not in _STAGE4_IDENTITY_BLOCKS:
+        raise ValueError(f"unknown backbone {config.BACKBONE!r}: use 'resnet50', 'resnet101' "
+                         "or a callable")
+
+    return np.array([[int(math.ceil(image_shape[0] / stride)),
+                      int(math.ceil(image_shape[1] / stride))]
+                     for stride in config.BACKBONE_STRIDES])
+
+
+def build_backbone(input_image, config):
+    """Run the configured backbone (name or callable) on ``input_image``; returns [C2..C5]."""
+    if callable(config.BACKBONE):
+        _, c2, c3, c4, c5 = config.BACKBONE(input_image, stage5=True, train_bn=config.TRAIN_BN)
+    else:
+        _, c2, c3, c4, c5 = resnet_graph(input_image, config.BACKBONE, stage5=True,
+                                         train_bn=config.TRAIN_BN)
+    return [c2, c3, c4, c5]
+
+
+__all__ = ["identity_block", "conv_block", "resnet_graph", "compute_backbone_shapes",
+           "build_backbone"]
