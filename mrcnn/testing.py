@@ -1,0 +1,121 @@
+"""Test and benchmark helpers shipped with the package.
+
+``layout_table`` reads the packaged table of matterport's COCO weights file (every HDF5 group,
+weight name and shape); ``write_coco_layout_weights`` writes a random-valued Keras-2 HDF5 file with
+exactly that layout, without building any model, so it checks the loader and the network's layer
+names and shapes independently of our own model code.
+"""
+
+import os
+import re
+from importlib import resources
+
+import h5py
+import numpy as np
+
+LAYOUT_FILENAME = "mask_rcnn_coco_weights_layout.tsv"
+COCO_NUM_CLASSES = 81
+
+
+def layout_table(path=None):
+    """Parse a weights layout TSV into ``[(group, weight_name, shape tuple)]``, in file order.
+
+    Args:
+        path: TSV with columns group, weight name, shape such as ``(7, 7, 3, 64)``; ``#`` lines
+            are comments. Default: the packaged ``mrcnn/data/mask_rcnn_coco_weights_layout.tsv``
+            (matterport's ``mask_rcnn_coco.h5``: 690 arrays in 233 groups).
+    """
+    if path is None:
+        text = resources.files("mrcnn").joinpath("data", LAYOUT_FILENAME).read_text("utf8")
+        source = LAYOUT_FILENAME
+    else:
+        with open(path, encoding="utf8") as layout_file:
+            text = layout_file.read()
+        source = os.fspath(path)
+    table = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = line.split("\t")
+        if len(columns) != 3 or not re.fullmatch(r"\(\s*(\d+\s*,\s*)*\d*\s*\)", columns[2].strip()):
+            raise ValueError(f"{source}:{line_number}: expected 'group<TAB>weight<TAB>(shape)'")
+        shape = tuple(int(d) for d in re.findall(r"\d+", columns[2]))
+        table.append((columns[0], columns[1], shape))
+    return table
+
+
+def coco_layout_table(num_classes=COCO_NUM_CLASSES, path=None):
+    """The COCO layout with the class-dependent dimensions set for ``num_classes`` (background
+    included): mrcnn_class_logits (1024, N)/(N,), mrcnn_bbox_fc (1024, 4N)/(4N,),
+    mrcnn_mask (1, 1, 256, N)/(N,)."""
+    per_group = {"mrcnn_class_logits": num_classes, "mrcnn_bbox_fc": 4 * num_classes,
+                 "mrcnn_mask": num_classes}
+    table = []
+    for group, weight_name, shape in layout_table(path):
+        if group in per_group:
+            # The class count is the last axis of both the kernel and the bias.
+            shape = shape[:-1] + (per_group[group],)
+        table.append((group, weight_name, shape))
+    return table
+
+
+def _random_array(weight_name, shape, rng):
+    """Plausible trained-looking values: activations stay finite through the whole network."""
+    short = weight_name.rsplit("/", 1)[-1].split(":")[0]
+    if short == "kernel":
+        # He-normal by fan-in (all but the output axis; the deconv kernel is square in/out).
+        fan_in = int(np.prod(shape[:-1]))
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))
+    if short in ("bias", "beta", "moving_mean"):
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(0.01)
+    if short == "gamma":
+        return np.float32(1.0) + rng.standard_normal(shape, dtype=np.float32) * np.float32(0.05)
+    if short == "moving_variance":
+        return rng.uniform(0.8, 1.2, size=shape).astype(np.float32)
+    raise ValueError(f"unexpected weight name {weight_name!r} in the layout table")
+
+
+def _set_name_list(group, name, names, num_chunks):
+    """Keras 2 name-list attribute, optionally split as name0, name1, ... (as for long lists)."""
+    data = np.asarray([n.encode("utf8") for n in names])
+    if num_chunks <= 1 or len(names) < 2:
+        group.attrs[name] = data
+        return
+    for index, chunk in enumerate(np.array_split(data, min(num_chunks, len(names)))):
+        group.attrs[f"{name}{index}"] = chunk
+
+
+def write_coco_layout_weights(path, num_classes=COCO_NUM_CLASSES, seed=0, full_model=False,
+                              chunk_attrs=False):
+    """Write a Keras-2 HDF5 weights file with exactly the COCO layout and random float32 values.
+
+    Args:
+        path: output ``.h5`` path (about 257 MB for 81 classes).
+        num_classes: class count, background included; sets the class-dependent shapes.
+        seed: seed of ``np.random.default_rng``.
+        full_model: nest everything under ``model_weights`` as Keras 2 ``model.save`` did.
+        chunk_attrs: split ``layer_names`` (3 chunks) and each ``weight_names`` (2 chunks) into
+            ``layer_names0, layer_names1, ...`` as Keras 2 did for lists over 64 KiB.
+
+    Returns:
+        the table written, ``[(group, weight_name, shape)]`` (690 rows).
+    """
+    table = coco_layout_table(num_classes)
+    rng = np.random.default_rng(seed)
+    group_names = list(dict.fromkeys(group for group, _, _ in table))
+    with h5py.File(path, "w") as h5_file:
+        root = h5_file
+        if full_model:
+            h5_file.attrs["backend"] = np.bytes_(b"tensorflow")
+            h5_file.attrs["keras_version"] = np.bytes_(b"2.2.4")
+            root = h5_file.create_group("model_weights")
+        _set_name_list(root, "layer_names", group_names, 3 if chunk_attrs else 1)
+        root.attrs["backend"] = np.bytes_(b"tensorflow")
+        root.attrs["keras_version"] = np.bytes_(b"2.2.4")
+        for group_name in group_names:
+            rows = [(w, s) for g, w, s in table if g == group_name]
+            group = root.create_group(group_name)
+            _set_name_list(group, "weight_names", [w for w, _ in rows], 2 if chunk_attrs else 1)
+            for weight_name, shape in rows:
+                group.create_dataset(weight_name, data=_random_array(weight_name, shape, rng))
+    return table
