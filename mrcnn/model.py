@@ -181,7 +181,7 @@ class MaskRCNN:
 
     # ------------------------------------------------------------------ inference
     def mold_inputs(self, images):
-        """Photos -> (molded_images [N,h,w,3] float32, image_metas [N,META], windows [N,4])."""
+        """Photos -> (molded_images [N,h,w,3] float64, image_metas [N,META], windows [N,4])."""
         return _mold_inputs(images, self.config)
 
     def unmold_detections(self, detections, mrcnn_mask, original_image_shape, image_shape,

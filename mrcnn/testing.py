@@ -59,15 +59,28 @@ def coco_layout_table(num_classes=COCO_NUM_CLASSES, path=None):
     return table
 
 
+# Layers whose outputs are logits or box deltas.
+_OUTPUT_LAYERS = ("rpn_class_raw", "rpn_bbox_pred", "mrcnn_class_logits", "mrcnn_bbox_fc",
+                  "mrcnn_mask")
+
+
 def _random_array(weight_name, shape, rng):
     """Plausible trained-looking values: activations stay finite through the whole network."""
-    short = weight_name.rsplit("/", 1)[-1].split(":")[0]
+    layer, short = weight_name.split(":")[0].rsplit("/", 1)
     if short == "kernel":
         # He-normal by fan-in (all but the output axis; the deconv kernel is square in/out).
         fan_in = int(np.prod(shape[:-1]))
-        return rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))
+        scale = np.sqrt(2.0 / fan_in)
+        if layer in _OUTPUT_LAYERS:
+            # Small outputs keep box deltas (exponentiated) and logits in a trained range.
+            scale *= 0.05
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(scale)
     if short in ("bias", "beta", "moving_mean"):
         return rng.standard_normal(shape, dtype=np.float32) * np.float32(0.01)
+    if short == "gamma" and layer.endswith("branch2c"):
+        # Damped residual branches: otherwise the variance doubles at each of the 33 blocks
+        # (inference-mode BatchNorm does not renormalise) and the activations overflow.
+        return np.float32(0.2) + rng.standard_normal(shape, dtype=np.float32) * np.float32(0.02)
     if short == "gamma":
         return np.float32(1.0) + rng.standard_normal(shape, dtype=np.float32) * np.float32(0.05)
     if short == "moving_variance":

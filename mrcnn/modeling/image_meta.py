@@ -47,7 +47,8 @@ def parse_image_meta_graph(meta):
 
 
 def mold_image(images, config):
-    """uint8 RGB image(s) -> float32 network input: subtract ``config.MEAN_PIXEL``."""
+    """uint8 RGB image(s) -> network input: subtract ``config.MEAN_PIXEL`` (float64, as
+    matterport; the graph input casts it to float32 once)."""
     return images.astype(np.float32) - config.MEAN_PIXEL
 
 

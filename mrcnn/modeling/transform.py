@@ -12,7 +12,7 @@ def mold_inputs(images, config):
 
     images: list of [H, W, 3] uint8 RGB arrays (sizes may differ).
     Returns:
-        molded_images: [N, h, w, 3] float32, mean pixel subtracted
+        molded_images: [N, h, w, 3] float64 (as matterport), mean pixel subtracted
         image_metas: [N, IMAGE_META_SIZE] (see image_meta)
         windows: [N, (y1, x1, y2, x2)] pixels, where each photo lies in its molded image
     """
