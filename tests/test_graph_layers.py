@@ -187,3 +187,27 @@ def test_time_distributed_equals_per_item_application(batch, items):
     inner = layer.layer
     for i in range(items):
         np.testing.assert_allclose(out[:, i], inner(x[:, i]).numpy(), atol=1e-5)
+
+
+def test_mask_head_on_detected_rows_equals_head_on_all_rows():
+    import keras
+    from mrcnn.modeling.layers import GatherDetectedRows, TimeDistributedToDetections
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 5, 4, 4, 3)).astype(np.float32)
+    detections = np.zeros((2, 5, 6), np.float32)
+    detections[0, :3, 4] = [1, 2, 1]   # image 0: 3 detections, 2 padding rows
+    detections[1, :1, 4] = [3]         # image 1: 1 detection
+    conv = keras.layers.Conv2D(2, (1, 1), activation="sigmoid")
+    full = TimeDistributed(conv)(x).numpy()
+    rows = GatherDetectedRows()([x, detections])
+    assert rows.shape == (1, 4, 4, 4, 3)
+    out = TimeDistributedToDetections(conv)([rows, detections]).numpy()
+    assert out.shape == full.shape
+    np.testing.assert_allclose(out[0, :3], full[0, :3], atol=1e-6)
+    np.testing.assert_allclose(out[1, :1], full[1, :1], atol=1e-6)
+    assert not out[0, 3:].any() and not out[1, 1:].any()
+    # No detection at all: all zeros (one padding row runs, and is dropped).
+    assert GatherDetectedRows()([x, detections * 0]).shape == (1, 1, 4, 4, 3)
+    none = TimeDistributedToDetections(conv)([GatherDetectedRows()([x, detections * 0]),
+                                              detections * 0]).numpy()
+    assert none.shape == full.shape and not none.any()

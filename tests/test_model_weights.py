@@ -126,3 +126,15 @@ def test_loading_a_checkpoint_sets_the_epoch(coco_model, tmp_path):
     assert model.epoch == 7
     assert model.log_dir == str(run_dir)
     assert model.checkpoint_path.endswith("mask_rcnn_coco_{epoch:04d}.h5")
+
+
+def test_detect_with_no_detection_returns_empty_results(coco_weights_path, photo, tmp_path):
+    class NothingPasses(SmallCocoConfig):
+        DETECTION_MIN_CONFIDENCE = 1.01  # no softmax score reaches it
+
+    model = modellib.MaskRCNN("inference", NothingPasses(), str(tmp_path))
+    model.load_weights(str(coco_weights_path), by_name=True)
+    result = model.detect([photo])[0]
+    assert result["rois"].shape == (0, 4)
+    assert result["class_ids"].shape == (0,) and result["scores"].shape == (0,)
+    assert result["masks"].shape == photo.shape[:2] + (0,)

@@ -71,7 +71,7 @@ def build_inference_model(config):
     detection_boxes = SliceLastAxis(0, 4, name="detection_boxes")(detections)
     mrcnn_mask = build_fpn_mask_graph(detection_boxes, mrcnn_feature_maps, input_image_meta,
                                       config.MASK_POOL_SIZE, config.NUM_CLASSES,
-                                      train_bn=config.TRAIN_BN)
+                                      train_bn=config.TRAIN_BN, detections=detections)
     return keras.Model([input_image, input_image_meta, input_anchors],
                        [detections, mrcnn_class, mrcnn_bbox, mrcnn_mask, rpn_rois, rpn_class,
                         rpn_bbox],

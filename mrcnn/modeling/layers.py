@@ -43,7 +43,8 @@ class TimeDistributed(keras.layers.Layer):
         self.layer = layer
 
     def build(self, input_shape):
-        self.layer.build((None,) + tuple(input_shape[2:]))
+        if not self.layer.built:
+            self.layer.build((None,) + tuple(input_shape[2:]))
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -90,3 +91,57 @@ class SliceLastAxis(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "start": self.start, "stop": self.stop}
+
+
+def _valid_row_indices(detections):
+    """[M, 2] (batch, row) indices of rows whose class id (column 4) is non-zero."""
+    return tf.where(tf.not_equal(detections[..., 4], 0))
+
+
+def _rows_to_run(detections):
+    """The detected rows, or row (0, 0) alone when there are none: TF's Conv2D mishandles
+    empty batches, and the extra row's result is never scattered back."""
+    valid = _valid_row_indices(detections)
+    return tf.cond(tf.shape(valid)[0] > 0, lambda: valid, lambda: tf.zeros([1, 2], tf.int64))
+
+
+class GatherDetectedRows(keras.layers.Layer):
+    """Keep the rows of ``x`` [batch, N, ...] that hold a detection (class id != 0).
+
+    Inputs: x [batch, N, ...], detections [batch, N, (y1, x1, y2, x2, class_id, score)].
+    Returns [1, M, ...]: the M real detections of the whole batch, padding rows dropped
+    (one padding row when M would be 0).
+    """
+
+    def compute_output_shape(self, input_shape):
+        return (1, None) + tuple(input_shape[0][2:])
+
+    def call(self, inputs):
+        x, detections = inputs
+        return tf.gather_nd(x, _rows_to_run(detections))[tf.newaxis]
+
+
+class TimeDistributedToDetections(TimeDistributed):
+    """TimeDistributed over GatherDetectedRows' output that puts the results back in place.
+
+    Inputs: rows [1, M, ...] (the detected rows), detections [batch, N, 6].
+    Returns [batch, N, ...out] with zeros in the padding rows. Being the last layer of the
+    mask head, it keeps the head's output layer name (``mrcnn_mask``) and its weights.
+    """
+
+    def build(self, input_shape):
+        super().build(input_shape[0])
+
+    def compute_output_shape(self, input_shape):
+        rows_shape, detections_shape = input_shape
+        return tuple(detections_shape[:2]) + super().compute_output_shape(rows_shape)[2:]
+
+    def call(self, inputs, training=None):
+        rows, detections = inputs
+        out = super().call(rows, training=training)
+        indices = _valid_row_indices(detections)
+        shape = tf.concat([tf.shape(detections, out_type=tf.int64)[:2],
+                           tf.shape(out, out_type=tf.int64)[2:]], axis=0)
+        result = tf.scatter_nd(indices, out[0, :tf.shape(indices)[0]], shape)
+        result.set_shape(detections.shape[:2] + out.shape[2:])
+        return result
