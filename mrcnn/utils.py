@@ -673,19 +673,21 @@ def mold_mask(mask, config):
     return np.round(resized).astype(np.float32)
 
 
-def unmold_mask(mask, bbox, image_shape):
+def unmold_mask(mask, bbox, image_shape, out=None):
     """Turn a small network mask into a full-image binary mask.
 
     mask: [height, width] float, e.g. 28x28 probabilities.
     bbox: (y1, x1, y2, x2) pixels, the box the mask covers.
     image_shape: (height, width[, channels]) of the image.
-    Returns: bool [image height, image width]: the mask resized to the box (bilinear),
-        thresholded at 0.5 and pasted at the box. Parts of the box outside the image are
-        dropped; an empty box gives an all-False mask.
+    out: optional all-False bool [image height, image width] array (or view, e.g. one
+        instance of an [H, W, N] stack) to paste into; only the box region is written.
+    Returns: bool [image height, image width] (``out`` when given): the mask resized to the
+        box (bilinear), thresholded at 0.5 and pasted at the box. Parts of the box outside
+        the image are dropped; an empty box gives an all-False mask.
     """
     threshold = 0.5
     y1, x1, y2, x2 = (int(value) for value in bbox[:4])
-    full_mask = np.zeros(tuple(image_shape[:2]), dtype=bool)
+    full_mask = np.zeros(tuple(image_shape[:2]), dtype=bool) if out is None else out
     if y2 <= y1 or x2 <= x1:
         return full_mask
     box_mask = resize(mask, (y2 - y1, x2 - x1)) >= threshold

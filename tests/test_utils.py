@@ -582,3 +582,14 @@ def test_download_trained_weights_never_downloads(tmp_path):
     assert not target.exists()
     target.write_bytes(b"weights")
     assert utils.download_trained_weights(str(target), verbose=0) == str(target)
+
+
+def test_unmold_mask_into_a_view_of_an_instance_stack():
+    rng = np.random.default_rng(11)
+    small = rng.uniform(size=(28, 28)).astype(np.float32)
+    stack = np.zeros((60, 80, 3), dtype=bool)
+    returned = utils.unmold_mask(small, (10, 20, 40, 70), (60, 80, 3), out=stack[:, :, 1])
+    assert np.shares_memory(returned, stack)
+    np.testing.assert_array_equal(stack[:, :, 1],
+                                  utils.unmold_mask(small, (10, 20, 40, 70), (60, 80, 3)))
+    assert not stack[:, :, 0].any() and not stack[:, :, 2].any()

@@ -63,5 +63,6 @@ def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape,
 
     full_masks = np.zeros(tuple(original_image_shape[:2]) + (len(boxes),), dtype=bool)
     for i in range(len(boxes)):
-        full_masks[:, :, i] = utils.unmold_mask(masks[i], boxes[i], original_image_shape)
+        # Writes only the box region of instance i's (strided) plane.
+        utils.unmold_mask(masks[i], boxes[i], original_image_shape, out=full_masks[:, :, i])
     return boxes, class_ids, scores, full_masks
