@@ -914,3 +914,39 @@ def download_trained_weights(coco_model_path, verbose=1):
         f"get mask_rcnn_coco.h5 from matterport's GitHub releases page "
         f"({COCO_RELEASES_PAGE}, release v2.0) by hand and save it at that path"
     )
+
+
+############################################################
+#  Graph utilities (TensorFlow), kept here for matterport compatibility
+############################################################
+
+def batch_slice(inputs, graph_fn, batch_size, names=None):
+    """Run ``graph_fn`` on each item of a batch and stack the results.
+
+    inputs: a tensor or list of tensors, all with batch size ``batch_size`` on axis 0.
+    graph_fn: called with one item of each input; returns a tensor or a list of tensors.
+    names: optional names of the stacked outputs.
+    Returns the stacked output(s), batch axis first.
+    """
+    import tensorflow as tf
+
+    if not isinstance(inputs, list):
+        inputs = [inputs]
+    outputs = []
+    for i in range(batch_size):
+        output_slice = graph_fn(*[x[i] for x in inputs])
+        if not isinstance(output_slice, (tuple, list)):
+            output_slice = [output_slice]
+        outputs.append(output_slice)
+    # Per-item outputs -> per-output lists of items.
+    outputs = list(zip(*outputs))
+    if names is None:
+        names = [None] * len(outputs)
+    result = [tf.stack(o, axis=0, name=n) for o, n in zip(outputs, names)]
+    return result[0] if len(result) == 1 else result
+
+
+def box_refinement_graph(box, gt_box):
+    """Deltas [N, (dy, dx, log(dh), log(dw))] from box [N, 4] to gt_box [N, 4] (TensorFlow)."""
+    from .modeling.box_ops import box_refinement_graph as graph_fn
+    return graph_fn(box, gt_box)

@@ -211,3 +211,18 @@ def test_mask_head_on_detected_rows_equals_head_on_all_rows():
     none = TimeDistributedToDetections(conv)([GatherDetectedRows()([x, detections * 0]),
                                               detections * 0]).numpy()
     assert none.shape == full.shape and not none.any()
+
+
+def test_batch_slice_and_box_refinement_graph_match_numpy():
+    from mrcnn import utils
+    rng = np.random.default_rng(7)
+    x = tf.constant(rng.normal(size=(3, 5)).astype(np.float32))
+    y = tf.constant(rng.normal(size=(3, 5)).astype(np.float32))
+    total, diff = utils.batch_slice([x, y], lambda a, b: [a + b, a - b], 3)
+    np.testing.assert_allclose(total.numpy(), x.numpy() + y.numpy(), atol=1e-6)
+    np.testing.assert_allclose(diff.numpy(), x.numpy() - y.numpy(), atol=1e-6)
+    boxes = random_boxes(rng, 6, scale=100)
+    gt = random_boxes(rng, 6, scale=100)
+    deltas = utils.box_refinement_graph(tf.constant(boxes), tf.constant(gt)).numpy()
+    np.testing.assert_allclose(deltas, utils.box_refinement(boxes, gt), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np_apply_deltas(boxes, deltas), gt, rtol=1e-4, atol=1e-3)

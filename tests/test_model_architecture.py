@@ -86,3 +86,39 @@ def test_image_size_must_be_a_multiple_of_64():
         IMAGE_MAX_DIM = 1000
     with pytest.raises(ValueError, match="divisible by 2 at least 6 times"):
         build_inference_model(Odd())
+
+
+def test_callable_backbone_builds_and_detects(tmp_path):
+    """A user-supplied backbone, as matterport allows: BACKBONE callable +
+    COMPUTE_BACKBONE_SHAPE."""
+    from keras import layers as KL
+
+    from mrcnn import model as modellib
+
+    def tiny_backbone(input_image, stage5=True, train_bn=False):
+        x = input_image
+        stages = []
+        for i, channels in enumerate([8, 16, 32, 32, 64]):
+            x = KL.Conv2D(channels, (3, 3), strides=2, padding="same", activation="relu",
+                          name=f"tiny_c{i + 1}")(x)
+            stages.append(x)
+        return stages
+
+    class TinyConfig(CocoLikeConfig):
+        NUM_CLASSES = 3
+        BACKBONE = staticmethod(tiny_backbone)
+        COMPUTE_BACKBONE_SHAPE = staticmethod(
+            lambda shape: np.array([[shape[0] // s, shape[1] // s] for s in (4, 8, 16, 32, 64)]))
+        IMAGE_MIN_DIM = IMAGE_MAX_DIM = 128
+        RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
+        POST_NMS_ROIS_INFERENCE = 50
+        FPN_CLASSIF_FC_LAYERS_SIZE = 32
+        DETECTION_MIN_CONFIDENCE = 0.0
+
+    model = modellib.MaskRCNN("inference", TinyConfig(), str(tmp_path))
+    assert model.keras_model.get_layer("tiny_c5").weights
+    image = np.random.default_rng(0).integers(0, 255, (100, 150, 3), dtype=np.uint8)
+    result = model.detect([image])[0]
+    n = len(result["class_ids"])
+    assert result["rois"].shape == (n, 4) and result["masks"].shape == (100, 150, n)
+    assert set(result["class_ids"]) <= {1, 2}
