@@ -137,11 +137,11 @@ class MaskRCNN:
         A shape mismatch raises ``weights_io.WeightsMismatchError`` and changes nothing.
         """
         if exclude:
+            # Order-based matching cannot skip layers: the file still has them.
             by_name = True
-        result = weights_io.load_weights(filepath, self._weight_layers(), by_name=by_name,
-                                         exclude=exclude)
+        weights_io.load_weights(filepath, self._weight_layers(), by_name=by_name,
+                                exclude=exclude)
         self.set_log_dir(filepath)
-        return result
 
     def save_weights(self, filepath):
         """Write the weights in the Keras-2 HDF5 layout matterport reads (atomic write)."""

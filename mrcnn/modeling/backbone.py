@@ -16,35 +16,9 @@ from .layers import BatchNorm
 _STAGE4_IDENTITY_BLOCKS = {"resnet50": 5, "resnet101": 22}
 
 
-def identity_block(input_tensor, kernel_size, filters, stage, block, use_bias=True,
-                   train_bn=True):
-    """Bottleneck block whose shortcut is the input itself (same shape in and out).
-
-    kernel_size: middle conv's kernel; filters: the three convs' channel counts;
-    stage, block: naming (``res{stage}{block}_branch2a``, ``bn{stage}{block}_branch2a``...).
-    """
-    f1, f2, f3 = filters
-    conv_name = f"res{stage}{block}_branch"
-    bn_name = f"bn{stage}{block}_branch"
-    frozen = not train_bn
-
-    x = KL.Conv2D(f1, (1, 1), name=conv_name + "2a", use_bias=use_bias)(input_tensor)
-    x = BatchNorm(name=bn_name + "2a", frozen=frozen)(x)
-    x = KL.Activation("relu")(x)
-    x = KL.Conv2D(f2, (kernel_size, kernel_size), padding="same", name=conv_name + "2b",
-                  use_bias=use_bias)(x)
-    x = BatchNorm(name=bn_name + "2b", frozen=frozen)(x)
-    x = KL.Activation("relu")(x)
-    x = KL.Conv2D(f3, (1, 1), name=conv_name + "2c", use_bias=use_bias)(x)
-    x = BatchNorm(name=bn_name + "2c", frozen=frozen)(x)
-
-    x = KL.Add()([x, input_tensor])
-    return KL.Activation("relu", name=f"res{stage}{block}_out")(x)
-
-
-def conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2), use_bias=True,
-               train_bn=True):
-    """Bottleneck block with a strided 1x1 conv on the shortcut (changes shape)."""
+def _bottleneck_branch(input_tensor, kernel_size, filters, stage, block, strides, use_bias,
+                       train_bn):
+    """The residual branch: 1x1 (strided) -> kxk -> 1x1 convs, each with BatchNorm."""
     f1, f2, f3 = filters
     conv_name = f"res{stage}{block}_branch"
     bn_name = f"bn{stage}{block}_branch"
@@ -59,12 +33,31 @@ def conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2),
     x = BatchNorm(name=bn_name + "2b", frozen=frozen)(x)
     x = KL.Activation("relu")(x)
     x = KL.Conv2D(f3, (1, 1), name=conv_name + "2c", use_bias=use_bias)(x)
-    x = BatchNorm(name=bn_name + "2c", frozen=frozen)(x)
+    return BatchNorm(name=bn_name + "2c", frozen=frozen)(x)
 
-    shortcut = KL.Conv2D(f3, (1, 1), strides=strides, name=conv_name + "1",
+
+def identity_block(input_tensor, kernel_size, filters, stage, block, use_bias=True,
+                   train_bn=True):
+    """Bottleneck block whose shortcut is the input itself (same shape in and out).
+
+    kernel_size: middle conv's kernel; filters: the three convs' channel counts;
+    stage, block: naming (``res{stage}{block}_branch2a``, ``bn{stage}{block}_branch2a``...).
+    """
+    x = _bottleneck_branch(input_tensor, kernel_size, filters, stage, block, (1, 1), use_bias,
+                           train_bn)
+    x = KL.Add()([x, input_tensor])
+    return KL.Activation("relu", name=f"res{stage}{block}_out")(x)
+
+
+def conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2), use_bias=True,
+               train_bn=True):
+    """Bottleneck block with a strided 1x1 conv on the shortcut (changes shape)."""
+    x = _bottleneck_branch(input_tensor, kernel_size, filters, stage, block, strides, use_bias,
+                           train_bn)
+    # Created after the branch: matterport's (and the weights files') layer order.
+    shortcut = KL.Conv2D(filters[2], (1, 1), strides=strides, name=f"res{stage}{block}_branch1",
                          use_bias=use_bias)(input_tensor)
-    shortcut = BatchNorm(name=bn_name + "1", frozen=frozen)(shortcut)
-
+    shortcut = BatchNorm(name=f"bn{stage}{block}_branch1", frozen=not train_bn)(shortcut)
     x = KL.Add()([x, shortcut])
     return KL.Activation("relu", name=f"res{stage}{block}_out")(x)
 
