@@ -210,7 +210,8 @@ class MaskRCNN:
     def detect(self, images, verbose=0):
         """Detect instances in photos.
 
-        images: list of BATCH_SIZE [H, W, 3] uint8 RGB arrays.
+        images: list of BATCH_SIZE [H, W, 3] uint8 RGB arrays (grayscale [H, W], RGBA and
+            uint16 arrays are converted).
         Returns one dict per image: rois [N, (y1, x1, y2, x2)] int32 pixels, class_ids [N]
         int32, scores [N] float32, masks [H, W, N] bool.
         """
@@ -229,8 +230,11 @@ class MaskRCNN:
                                                                     anchors)
         results = []
         for i, image in enumerate(images):
+            # The photo's (height, width) with 3 channels, whatever form it came in.
+            original_shape = tuple(np.shape(image)[:2]) + (int(self.config.IMAGE_SHAPE[2]),)
             rois, class_ids, scores, masks = self.unmold_detections(
-                detections[i], mrcnn_mask[i], image.shape, molded_images[i].shape, windows[i])
+                detections[i], mrcnn_mask[i], original_shape, molded_images[i].shape,
+                windows[i])
             results.append({"rois": rois, "class_ids": class_ids, "scores": scores,
                             "masks": masks})
         return results

@@ -138,3 +138,17 @@ def test_detect_with_no_detection_returns_empty_results(coco_weights_path, photo
     assert result["rois"].shape == (0, 4)
     assert result["class_ids"].shape == (0,) and result["scores"].shape == (0,)
     assert result["masks"].shape == photo.shape[:2] + (0,)
+
+
+def test_detect_accepts_gray_rgba_and_16bit_arrays(coco_model, photo):
+    gray = photo.mean(axis=2).astype(np.uint8)
+    reference = coco_model.detect([np.stack([gray] * 3, axis=2)])[0]
+    for variant in (gray,                                                  # [H, W]
+                    np.dstack([np.stack([gray] * 3, axis=2),
+                               np.full(gray.shape, 128, np.uint8)]),       # RGBA
+                    np.stack([gray] * 3, axis=2).astype(np.uint16) * 257):  # 16-bit
+        result = coco_model.detect([variant])[0]
+        assert result["masks"].shape[:2] == gray.shape
+        np.testing.assert_array_equal(result["rois"], reference["rois"])
+        np.testing.assert_array_equal(result["class_ids"], reference["class_ids"])
+        np.testing.assert_array_equal(result["masks"], reference["masks"])

@@ -75,3 +75,30 @@ def test_image_meta_round_trip():
     np.testing.assert_array_equal(parsed["window"][0], [128, 0, 896, 1024])
     np.testing.assert_allclose(parsed["scale"][0], 1.6)
     np.testing.assert_array_equal(parsed["active_class_ids"][0], np.arange(5))
+
+
+def test_as_rgb_uint8_converts_gray_rgba_16bit_and_rejects_others():
+    import pytest
+    from mrcnn.modeling.transform import as_rgb_uint8
+    gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    np.testing.assert_array_equal(as_rgb_uint8(gray), np.stack([gray] * 3, axis=2))
+    np.testing.assert_array_equal(as_rgb_uint8(gray[:, :, None]), np.stack([gray] * 3, axis=2))
+    rgba = np.dstack([np.stack([gray] * 3, axis=2), np.full((3, 4), 7, np.uint8)])
+    np.testing.assert_array_equal(as_rgb_uint8(rgba), rgba[:, :, :3])
+    deep = np.array([[0, 257, 65535]], dtype=np.uint16)
+    np.testing.assert_array_equal(as_rgb_uint8(deep)[0, :, 0], [0, 1, 255])
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    assert as_rgb_uint8(rgb) is rgb
+    for bad in (np.zeros((2, 2, 2), np.uint8), np.zeros((2, 2), np.float32),
+                np.zeros((0, 4, 3), np.uint8), np.zeros(5, np.uint8)):
+        with pytest.raises(ValueError, match="expected"):
+            as_rgb_uint8(bad)
+
+
+def test_mold_inputs_of_a_gray_image_equals_its_rgb_version():
+    config = BrandsInferenceConfig()
+    gray = np.random.default_rng(0).integers(0, 256, (90, 120), dtype=np.uint8)
+    molded_gray, metas_gray, _ = mold_inputs([gray], config)
+    molded_rgb, metas_rgb, _ = mold_inputs([np.stack([gray] * 3, axis=2)], config)
+    np.testing.assert_array_equal(molded_gray, molded_rgb)
+    np.testing.assert_array_equal(metas_gray, metas_rgb)

@@ -7,10 +7,37 @@ from .. import utils
 from .image_meta import compose_image_meta, mold_image
 
 
+def as_rgb_uint8(image):
+    """An image array as [H, W, 3] uint8 RGB.
+
+    Accepts [H, W] or [H, W, 1] grayscale, [H, W, 4] RGBA (alpha dropped, as matterport's
+    Dataset.load_image did), uint16 (scaled, 65535 -> 255) and bool; uint8 RGB passes through
+    unchanged (no copy). Raises ValueError for any other shape or dtype.
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[:, :, np.newaxis]
+    if image.ndim != 3 or image.shape[2] not in (1, 3, 4) or 0 in image.shape[:2]:
+        raise ValueError(f"expected an image [H, W], [H, W, 1], [H, W, 3] or [H, W, 4], "
+                         f"got an array of shape {image.shape}")
+    if image.dtype == np.uint16:
+        image = ((image.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    elif image.dtype == bool:
+        image = image.astype(np.uint8) * 255
+    elif image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 or uint16 image, got dtype {image.dtype}")
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    elif image.shape[2] == 4:
+        image = image[:, :, :3]
+    return image
+
+
 def mold_inputs(images, config):
     """Resize, pad and normalise photos for the network.
 
-    images: list of [H, W, 3] uint8 RGB arrays (sizes may differ).
+    images: list of [H, W, 3] uint8 RGB arrays (sizes may differ). With a 3-channel config,
+        grayscale, RGBA and 16-bit arrays are converted first (see ``as_rgb_uint8``).
     Returns:
         molded_images: [N, h, w, 3] float64 (as matterport), mean pixel subtracted
         image_metas: [N, IMAGE_META_SIZE] (see image_meta)
@@ -18,6 +45,8 @@ def mold_inputs(images, config):
     """
     molded_images, image_metas, windows = [], [], []
     for image in images:
+        if config.IMAGE_CHANNEL_COUNT == 3:
+            image = as_rgb_uint8(image)
         molded_image, window, scale, _padding, _crop = utils.resize_image(
             image, min_dim=config.IMAGE_MIN_DIM, min_scale=config.IMAGE_MIN_SCALE,
             max_dim=config.IMAGE_MAX_DIM, mode=config.IMAGE_RESIZE_MODE)
