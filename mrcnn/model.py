@@ -14,13 +14,19 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from . import utils, weights_io
+from . import training, utils, weights_io
+from .modeling.anchors import pyramid_anchors
 from .modeling.backbone import (build_backbone, compute_backbone_shapes, conv_block,
                                 identity_block, resnet_graph)
 from .modeling.box_ops import (apply_box_deltas_graph, box_refinement_graph, clip_boxes_graph,
                                denorm_boxes_graph, norm_boxes_graph, overlaps_graph,
                                trim_zeros_graph)
-from .modeling.builder import INFERENCE_OUTPUT_NAMES, build_inference_model
+from .modeling.builder import (INFERENCE_OUTPUT_NAMES, TRAINING_OUTPUT_NAMES,
+                               build_inference_model, build_training_model)
+from .modeling.detection_targets import DetectionTargetLayer, detection_targets_graph
+from .modeling.losses import (mrcnn_bbox_loss_graph, mrcnn_class_loss_graph,
+                              mrcnn_mask_loss_graph, rpn_bbox_loss_graph, rpn_class_loss_graph,
+                              smooth_l1_loss)
 from .modeling.detection import DetectionLayer, refine_detections_graph
 from .modeling.fpn import build_fpn
 from .modeling.image_meta import (compose_image_meta, mold_image, parse_image_meta,
@@ -41,6 +47,9 @@ __all__ = [
     "apply_box_deltas_graph", "clip_boxes_graph", "norm_boxes_graph", "denorm_boxes_graph",
     "overlaps_graph", "box_refinement_graph", "trim_zeros_graph", "compose_image_meta",
     "parse_image_meta", "parse_image_meta_graph", "mold_image", "unmold_image",
+    "DetectionTargetLayer", "detection_targets_graph", "smooth_l1_loss", "rpn_class_loss_graph",
+    "rpn_bbox_loss_graph", "mrcnn_class_loss_graph", "mrcnn_bbox_loss_graph",
+    "mrcnn_mask_loss_graph", "load_image_gt", "build_rpn_targets", "data_generator",
 ]
 
 # ResNet50 ImageNet weights without the top, as Keras 2 published them (matterport's choice).
@@ -58,18 +67,22 @@ class MaskRCNN:
     subclass instance; model_dir: where logs and checkpoints go.
     """
 
-    def __init__(self, mode, config, model_dir):
+    def __init__(self, mode, config, model_dir, strategy=None):
         if mode not in ("training", "inference"):
             raise ValueError(f"mode must be 'training' or 'inference', not {mode!r}")
-        if mode == "training":
-            raise NotImplementedError("training mode is not available yet (see issue 3); "
-                                      "use mode='inference'")
         self.mode = mode
         self.config = config
         self.model_dir = model_dir
         self._anchor_cache = {}
         self.set_log_dir()
-        self.keras_model = self.build(mode=mode, config=config)
+        # Training replicates over GPU_COUNT GPUs (MirroredStrategy); the variables must be
+        # created in the strategy's scope. ``strategy`` overrides the choice (e.g. for tests).
+        if strategy is None:
+            strategy = (training.make_strategy(config) if mode == "training"
+                        else tf.distribute.get_strategy())
+        self.strategy = strategy
+        with strategy.scope():
+            self.keras_model = self.build(mode=mode, config=config)
         self._inference_fn = None
 
     # ------------------------------------------------------------------ building
@@ -77,8 +90,11 @@ class MaskRCNN:
         """Build the Keras model for ``mode``; returns a ``keras.Model``.
 
         Inference outputs: [detections, mrcnn_class, mrcnn_bbox, mrcnn_mask, rpn_rois,
-        rpn_class, rpn_bbox].
+        rpn_class, rpn_bbox]. Training outputs: builder.TRAINING_OUTPUT_NAMES (the last five
+        are the losses).
         """
+        if mode == "training":
+            return build_training_model(config)
         return build_inference_model(config)
 
     def _weight_layers(self):
@@ -171,12 +187,8 @@ class MaskRCNN:
         """
         key = tuple(int(d) for d in image_shape[:2])
         if key not in self._anchor_cache:
-            backbone_shapes = compute_backbone_shapes(self.config, image_shape)
-            anchors = utils.generate_pyramid_anchors(
-                self.config.RPN_ANCHOR_SCALES, self.config.RPN_ANCHOR_RATIOS, backbone_shapes,
-                self.config.BACKBONE_STRIDES, self.config.RPN_ANCHOR_STRIDE)
-            self.anchors = anchors
-            self._anchor_cache[key] = utils.norm_boxes(anchors, key).astype(np.float32)
+            self.anchors = pyramid_anchors(self.config, image_shape, normalized=False)
+            self._anchor_cache[key] = utils.norm_boxes(self.anchors, key).astype(np.float32)
         return self._anchor_cache[key]
 
     # ------------------------------------------------------------------ inference
@@ -263,6 +275,53 @@ class MaskRCNN:
                             "masks": masks})
         return results
 
+    # ------------------------------------------------------------------ training
+    def set_trainable(self, layer_regex, keras_model=None, indent=0, verbose=1):
+        """Train the layers whose names fully match ``layer_regex`` (or a preset name: heads,
+        3+, 4+, 5+, all) and freeze the rest. Returns the trainable layers' names."""
+        if verbose > 0 and keras_model is None:
+            print("Selecting layers to train")
+        return training.set_trainable(keras_model or self.keras_model,
+                                      training.layer_regex(layer_regex), verbose=verbose > 1)
+
+    def train(self, train_dataset, val_dataset, learning_rate, epochs, layers,
+              augmentation=None, custom_callbacks=None, no_augmentation_sources=None):
+        """Train the model (matterport's signature).
+
+        train_dataset, val_dataset: prepared ``utils.Dataset`` objects.
+        learning_rate: SGD learning rate. epochs: the epoch to reach (absolute: training runs
+        from ``self.epoch``, which loading a checkpoint sets, up to ``epochs``).
+        layers: a regex of layer names, or a preset: "heads" (RPN, classifier and mask heads,
+        FPN), "3+", "4+", "5+" (ResNet from that stage up, plus the heads), "all".
+        augmentation: an albumentations transform (or an imgaug augmenter when imgaug is
+        installed), applied to training images and masks.
+        custom_callbacks: Keras callbacks called each batch/epoch with the losses.
+        no_augmentation_sources: dataset sources whose images are never augmented.
+        Writes ``mask_rcnn_<name>_<epoch>.h5`` in ``self.log_dir`` after each epoch and
+        TensorBoard logs there. Returns the history (loss name -> per-epoch values).
+        """
+        import os
+
+        from .data import make_training_dataset
+
+        assert self.mode == "training", "Create model in training mode."
+        train_data = make_training_dataset(train_dataset, self.config, shuffle=True,
+                                           augmentation=augmentation,
+                                           no_augmentation_sources=no_augmentation_sources)
+        val_data = make_training_dataset(val_dataset, self.config, shuffle=True)
+        os.makedirs(self.log_dir, exist_ok=True)
+        print(f"\nStarting at epoch {self.epoch}. LR={learning_rate}\n")
+        print(f"Checkpoint Path: {self.checkpoint_path}")
+        self.set_trainable(layers)
+        trainer = training.Trainer(self.keras_model, self.config, self.strategy, learning_rate)
+        history = trainer.fit(train_data, val_data, initial_epoch=self.epoch, epochs=epochs,
+                              steps_per_epoch=self.config.STEPS_PER_EPOCH,
+                              validation_steps=self.config.VALIDATION_STEPS,
+                              checkpoint_path=self.checkpoint_path, log_dir=self.log_dir,
+                              callbacks=custom_callbacks)
+        self.epoch = max(self.epoch, epochs)
+        return history
+
     # ------------------------------------------------------------------ introspection
     def ancestor(self, tensor, name, checked=None):
         """Not supported on Keras 3 (graph tensors have no op ancestry); kept for the API."""
@@ -308,3 +367,13 @@ class MaskRCNN:
 
 
 INFERENCE_OUTPUTS = INFERENCE_OUTPUT_NAMES
+TRAINING_OUTPUTS = TRAINING_OUTPUT_NAMES
+
+
+def __getattr__(name):
+    """matterport's data functions, from mrcnn.data (imported on first use)."""
+    if name in ("load_image_gt", "build_rpn_targets", "data_generator",
+                "generate_random_rois", "build_detection_targets"):
+        from . import data
+        return getattr(data, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

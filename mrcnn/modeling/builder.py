@@ -3,15 +3,24 @@
 import keras
 from keras import layers as KL
 
+from .anchors import pyramid_anchors
+
 from .backbone import build_backbone
 from .detection import DetectionLayer
+from .detection_targets import DetectionTargetLayer
 from .fpn import build_fpn
-from .layers import SliceLastAxis
+from .layers import ActiveClassIds, BatchConstant, Identity, NormalizeBoxes, SliceLastAxis
+from .losses import (LossLayer, mrcnn_bbox_loss_graph, mrcnn_class_loss_graph,
+                     mrcnn_mask_loss_graph, rpn_bbox_loss_graph, rpn_class_loss_graph)
 from .roi_heads import build_fpn_mask_graph, fpn_classifier_graph
 from .rpn import ProposalLayer, build_rpn_model
 
 INFERENCE_OUTPUT_NAMES = ("detections", "mrcnn_class", "mrcnn_bbox", "mrcnn_mask", "rpn_rois",
                           "rpn_class", "rpn_bbox")
+TRAINING_OUTPUT_NAMES = ("rpn_class_logits", "rpn_class", "rpn_bbox", "mrcnn_class_logits",
+                         "mrcnn_class", "mrcnn_bbox", "mrcnn_mask", "rpn_rois", "output_rois",
+                         "rpn_class_loss", "rpn_bbox_loss", "mrcnn_class_loss", "mrcnn_bbox_loss",
+                         "mrcnn_mask_loss")
 
 
 def check_image_size(config):
@@ -76,3 +85,77 @@ def build_inference_model(config):
                        [detections, mrcnn_class, mrcnn_bbox, mrcnn_mask, rpn_rois, rpn_class,
                         rpn_bbox],
                        name="mask_rcnn")
+
+
+def build_training_model(config):
+    """The training graph (matterport's inputs and outputs, in its order).
+
+    Inputs: input_image [batch, H, W, C] molded, input_image_meta [batch, META],
+    input_rpn_match [batch, anchors, 1] int32, input_rpn_bbox [batch, RPN_TRAIN_ANCHORS, 4],
+    input_gt_class_ids [batch, MAX_GT] int32, input_gt_boxes [batch, MAX_GT, 4] pixels,
+    input_gt_masks [batch, h, w, MAX_GT] bool, and input_roi [batch, rois, 4] pixels when
+    USE_RPN_ROIS is False.
+    Outputs: TRAINING_OUTPUT_NAMES; the last five are the scalar losses (unweighted).
+    """
+    check_image_size(config)
+    image_shape = tuple(int(d) for d in config.IMAGE_SHAPE)
+    input_image = KL.Input(shape=[None, None, image_shape[2]], name="input_image")
+    input_image_meta = KL.Input(shape=[config.IMAGE_META_SIZE], name="input_image_meta")
+    input_rpn_match = KL.Input(shape=[None, 1], name="input_rpn_match", dtype="int32")
+    input_rpn_bbox = KL.Input(shape=[None, 4], name="input_rpn_bbox", dtype="float32")
+    input_gt_class_ids = KL.Input(shape=[None], name="input_gt_class_ids", dtype="int32")
+    input_gt_boxes = KL.Input(shape=[None, 4], name="input_gt_boxes", dtype="float32")
+    mask_shape = config.MINI_MASK_SHAPE if config.USE_MINI_MASK else image_shape[:2]
+    input_gt_masks = KL.Input(shape=[mask_shape[0], mask_shape[1], None], name="input_gt_masks",
+                              dtype="bool")
+    gt_boxes = NormalizeBoxes(name="gt_boxes_normalized")([input_gt_boxes, input_image])
+
+    _, mrcnn_feature_maps, rpn_class_logits, rpn_class, rpn_bbox = build_rpn_and_features(
+        input_image, config)
+    # Training images all have IMAGE_SHAPE, so the anchors are a constant of the graph.
+    anchors = BatchConstant(pyramid_anchors(config, image_shape), name="anchors")(input_image)
+    rpn_rois = ProposalLayer(proposal_count=config.POST_NMS_ROIS_TRAINING,
+                             nms_threshold=config.RPN_NMS_THRESHOLD, name="ROI",
+                             config=config)([rpn_class, rpn_bbox, anchors])
+    active_class_ids = ActiveClassIds(name="active_class_ids")(input_image_meta)
+
+    inputs = [input_image, input_image_meta, input_rpn_match, input_rpn_bbox,
+              input_gt_class_ids, input_gt_boxes, input_gt_masks]
+    if config.USE_RPN_ROIS:
+        target_rois = rpn_rois
+    else:
+        input_rois = KL.Input(shape=[config.POST_NMS_ROIS_TRAINING, 4], name="input_roi",
+                              dtype="int32")
+        inputs.append(input_rois)
+        target_rois = NormalizeBoxes(name="input_roi_normalized")([input_rois, input_image])
+
+    rois, target_class_ids, target_bbox, target_mask = DetectionTargetLayer(
+        config, name="proposal_targets")([target_rois, input_gt_class_ids, gt_boxes,
+                                          input_gt_masks])
+
+    mrcnn_class_logits, mrcnn_class, mrcnn_bbox = fpn_classifier_graph(
+        rois, mrcnn_feature_maps, input_image_meta, config.POOL_SIZE, config.NUM_CLASSES,
+        train_bn=config.TRAIN_BN, fc_layers_size=config.FPN_CLASSIF_FC_LAYERS_SIZE)
+    mrcnn_mask = build_fpn_mask_graph(rois, mrcnn_feature_maps, input_image_meta,
+                                      config.MASK_POOL_SIZE, config.NUM_CLASSES,
+                                      train_bn=config.TRAIN_BN)
+    output_rois = Identity(name="output_rois")(rois)
+
+    def rpn_bbox_loss(target, match, predicted):
+        return rpn_bbox_loss_graph(config, target, match, predicted)
+
+    rpn_class_loss = LossLayer(rpn_class_loss_graph, name="rpn_class_loss")(
+        [input_rpn_match, rpn_class_logits])
+    rpn_bbox_loss = LossLayer(rpn_bbox_loss, name="rpn_bbox_loss")(
+        [input_rpn_bbox, input_rpn_match, rpn_bbox])
+    class_loss = LossLayer(mrcnn_class_loss_graph, name="mrcnn_class_loss")(
+        [target_class_ids, mrcnn_class_logits, active_class_ids])
+    bbox_loss = LossLayer(mrcnn_bbox_loss_graph, name="mrcnn_bbox_loss")(
+        [target_bbox, target_class_ids, mrcnn_bbox])
+    mask_loss = LossLayer(mrcnn_mask_loss_graph, name="mrcnn_mask_loss")(
+        [target_mask, target_class_ids, mrcnn_mask])
+
+    outputs = [rpn_class_logits, rpn_class, rpn_bbox, mrcnn_class_logits, mrcnn_class,
+               mrcnn_bbox, mrcnn_mask, rpn_rois, output_rois, rpn_class_loss, rpn_bbox_loss,
+               class_loss, bbox_loss, mask_loss]
+    return keras.Model(inputs, outputs, name="mask_rcnn")

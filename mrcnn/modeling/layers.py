@@ -5,6 +5,7 @@ ROI of a [batch, num_rois, ...] tensor with one reshape instead of Keras 3's per
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -145,3 +146,57 @@ class TimeDistributedToDetections(TimeDistributed):
         result = tf.scatter_nd(indices, out[0, :tf.shape(indices)[0]], shape)
         result.set_shape(detections.shape[:2] + out.shape[2:])
         return result
+
+
+class BatchConstant(keras.layers.Layer):
+    """A constant array repeated over the batch of ``reference`` (e.g. the anchors).
+
+    Input: any tensor whose axis 0 is the batch. Returns [batch, *value.shape].
+    """
+
+    def __init__(self, value, **kwargs):
+        super().__init__(**kwargs)
+        self.value = np.asarray(value, dtype=np.float32)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self.value.shape
+
+    def call(self, reference):
+        value = tf.constant(self.value)
+        multiples = tf.concat([tf.shape(reference)[:1], tf.ones([value.shape.rank], tf.int32)], 0)
+        return tf.tile(value[tf.newaxis], multiples)
+
+
+class NormalizeBoxes(keras.layers.Layer):
+    """Pixel boxes [batch, N, (y1, x1, y2, x2)] -> normalised, for the size of ``image``.
+
+    Inputs: boxes, image [batch, H, W, C].
+    """
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def call(self, inputs):
+        from .box_ops import norm_boxes_graph
+        boxes, image = inputs
+        return norm_boxes_graph(tf.cast(boxes, tf.float32), tf.shape(image)[1:3])
+
+
+class ActiveClassIds(keras.layers.Layer):
+    """The active_class_ids field [batch, NUM_CLASSES] of image_meta [batch, META]."""
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1] - 12)
+
+    def call(self, image_meta):
+        return image_meta[:, 12:]
+
+
+class Identity(keras.layers.Layer):
+    """Pass the input through under another name (e.g. ``output_rois``)."""
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        return tf.identity(inputs)

@@ -1,0 +1,219 @@
+"""The training loop: layer selection, losses with weight decay, SGD with momentum and gradient
+clipping, tf.distribute replication, per-epoch checkpoints, TensorBoard logs, and a guard that
+stops on a non-finite loss."""
+
+import logging
+import math
+import re
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import weights_io
+from .modeling.layer_order import layers_in_creation_order
+from .modeling.layers import TimeDistributed
+from .modeling.losses import LOSS_NAMES
+
+logger = logging.getLogger(__name__)
+
+# matterport's presets for MaskRCNN.train(layers=...): which layers train, by name.
+LAYER_PRESETS = {
+    # The heads only: RPN, classifier and mask heads, and the FPN.
+    "heads": r"(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    # ResNet from stage 3 (resp. 4, 5) up, plus the heads.
+    "3+": r"(res3.*)|(bn3.*)|(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    "4+": r"(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    "5+": r"(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    "all": ".*",
+}
+
+
+class TrainingDivergedError(RuntimeError):
+    """A loss became NaN or infinite; the message names the epoch, step and image ids."""
+
+
+def layer_regex(layers):
+    """A preset name ('heads', '3+', '4+', '5+', 'all') or a regex -> the regex."""
+    return LAYER_PRESETS.get(layers, layers)
+
+
+def set_trainable(keras_model, regex, verbose=0):
+    """Make the layers whose names fully match ``regex`` trainable and freeze the others.
+
+    Recurses into nested models (``rpn_model``: its inner layers are matched by their own
+    names, as matterport did). Returns the names of the trainable layers that have weights.
+    """
+    trainable_names = []
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.Model):
+            inner = set_trainable(layer, regex, verbose)
+            layer.trainable = True
+            for inner_layer in layer.layers:
+                inner_layer.trainable = inner_layer.name in inner
+            trainable_names.extend(inner)
+            continue
+        if not layer.weights:
+            continue
+        trainable = bool(re.fullmatch(regex, layer.name))
+        layer.trainable = trainable
+        if isinstance(layer, TimeDistributed):
+            layer.layer.trainable = trainable
+        if trainable:
+            trainable_names.append(layer.name)
+            if verbose:
+                print(f"  {layer.name:24} ({layer.__class__.__name__})")
+    return trainable_names
+
+
+def weight_decay_loss(variables, weight_decay):
+    """matterport's L2 regularisation: sum over weights (not BatchNorm gamma/beta) of
+    WEIGHT_DECAY * sum(w^2) / size(w)."""
+    terms = [weight_decay * tf.reduce_sum(tf.square(v)) / tf.cast(tf.size(v), tf.float32)
+             for v in variables if not re.search(r"(gamma|beta)$", v.path)]
+    return tf.add_n(terms) if terms else tf.constant(0.0)
+
+
+def make_strategy(config):
+    """The tf.distribute strategy for ``config.GPU_COUNT``: the default one for 0/1 device,
+    MirroredStrategy over the first GPU_COUNT visible GPUs otherwise."""
+    if config.GPU_COUNT <= 1:
+        return tf.distribute.get_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) < config.GPU_COUNT:
+        raise ValueError(f"GPU_COUNT is {config.GPU_COUNT} but {len(gpus)} GPU(s) are visible; "
+                         "lower GPU_COUNT or expose more GPUs (CUDA_VISIBLE_DEVICES / --gpu)")
+    return tf.distribute.MirroredStrategy([g.name for g in gpus[:config.GPU_COUNT]])
+
+
+class Trainer:
+    """Runs epochs of a training-mode Keras model built by ``build_training_model``.
+
+    keras_model: the training model (created in ``strategy``'s scope); config: its Config;
+    strategy: a tf.distribute strategy; learning_rate: SGD learning rate.
+    """
+
+    def __init__(self, keras_model, config, strategy, learning_rate):
+        self.keras_model = keras_model
+        self.config = config
+        self.strategy = strategy
+        with strategy.scope():
+            self.optimizer = keras.optimizers.SGD(
+                learning_rate=learning_rate, momentum=config.LEARNING_MOMENTUM,
+                clipnorm=config.GRADIENT_CLIP_NORM)
+            # Lets Keras callbacks (e.g. ReduceLROnPlateau) reach the optimizer.
+            keras_model.optimizer = self.optimizer
+        self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
+                                     dtype=np.float32)
+        self._train_step = None
+        self._eval_step = None
+
+    # -------------------------------------------------------------- compiled steps
+    def _losses(self, inputs, training):
+        """[5 weighted losses..., weight decay, total] of one replica's batch."""
+        outputs = self.keras_model(list(inputs), training=training)
+        losses = tf.stack([tf.reduce_mean(o) for o in outputs[-len(LOSS_NAMES):]])
+        weighted = losses * self.loss_weights
+        decay = weight_decay_loss(self.keras_model.trainable_variables, self.config.WEIGHT_DECAY)
+        return tf.concat([weighted, [decay, tf.reduce_sum(weighted) + decay]], axis=0)
+
+    def _make_steps(self):
+        model, optimizer, strategy = self.keras_model, self.optimizer, self.strategy
+        replicas = strategy.num_replicas_in_sync
+
+        def replica_train(inputs):
+            variables = model.trainable_variables
+            with tf.GradientTape() as tape:
+                values = self._losses(inputs, training=True)
+                # Replicas' gradients are summed: scale so the update uses their mean.
+                scaled = values[-1] / replicas
+            grads = tape.gradient(scaled, variables)
+            optimizer.apply(grads, variables)
+            return values
+
+        def replica_eval(inputs):
+            return self._losses(inputs, training=False)
+
+        @tf.function
+        def train_step(inputs):
+            values = strategy.run(replica_train, args=(inputs,))
+            return strategy.reduce(tf.distribute.ReduceOp.MEAN, values, axis=None)
+
+        @tf.function
+        def eval_step(inputs):
+            values = strategy.run(replica_eval, args=(inputs,))
+            return strategy.reduce(tf.distribute.ReduceOp.MEAN, values, axis=None)
+
+        self._train_step, self._eval_step = train_step, eval_step
+
+    # -------------------------------------------------------------- the loop
+    def fit(self, train_data, val_data, initial_epoch, epochs, steps_per_epoch, validation_steps,
+            checkpoint_path, log_dir, callbacks=None, verbose=1):
+        """Train from ``initial_epoch`` (0-based) up to ``epochs`` (exclusive).
+
+        train_data, val_data: tf.data datasets of global batches (inputs tuples).
+        checkpoint_path: format string with ``{epoch:04d}``; epoch k (1-based) is saved there
+        after it ends, atomically. Returns the history: dict name -> list of epoch means.
+        """
+        from tqdm import tqdm
+
+        if self._train_step is None:
+            self._make_steps()
+        names = [*LOSS_NAMES, "weight_decay", "loss"]
+        writer = tf.summary.create_file_writer(log_dir)
+        callback_list = keras.callbacks.CallbackList(callbacks or [], model=self.keras_model,
+                                                     epochs=epochs, steps=steps_per_epoch)
+        train_iter = iter(self.strategy.experimental_distribute_dataset(train_data))
+        val_iter = (iter(self.strategy.experimental_distribute_dataset(val_data))
+                    if val_data is not None and validation_steps else None)
+        history = {}
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            sums = np.zeros(len(names))
+            bar = tqdm(range(steps_per_epoch), desc=f"Epoch {epoch + 1}/{epochs}",
+                       disable=not verbose, unit="step", dynamic_ncols=True)
+            started = time.perf_counter()
+            for step in bar:
+                callback_list.on_train_batch_begin(step)
+                batch = next(train_iter)
+                values = self._train_step(batch).numpy()
+                self._check_finite(values, names, epoch, step, batch)
+                sums += values
+                logs = dict(zip(names, (sums / (step + 1)).tolist()))
+                bar.set_postfix(loss=f"{logs['loss']:.4f}")
+                callback_list.on_train_batch_end(step, logs)
+            logs = dict(zip(names, (sums / steps_per_epoch).tolist()))
+            logs["seconds_per_step"] = (time.perf_counter() - started) / steps_per_epoch
+            if val_iter is not None:
+                val_sums = np.zeros(len(names))
+                for _ in range(validation_steps):
+                    val_sums += self._eval_step(next(val_iter)).numpy()
+                logs.update({f"val_{n}": v
+                             for n, v in zip(names, (val_sums / validation_steps).tolist())})
+            path = checkpoint_path.format(epoch=epoch + 1)
+            weights_io.save_weights(path, layers_in_creation_order(self.keras_model))
+            with writer.as_default():
+                for name, value in logs.items():
+                    tf.summary.scalar(name, value, step=epoch + 1)
+            writer.flush()
+            for name, value in logs.items():
+                history.setdefault(name, []).append(value)
+            if verbose:
+                summary = " ".join(f"{k}={v:.4f}" for k, v in logs.items()
+                                   if k in ("loss", "val_loss"))
+                print(f"Epoch {epoch + 1}/{epochs}: {summary}; saved {path}")
+            callback_list.on_epoch_end(epoch, logs)
+        callback_list.on_train_end()
+        return history
+
+    def _check_finite(self, values, names, epoch, step, batch):
+        if np.all(np.isfinite(values)):
+            return
+        bad = [f"{n}={v}" for n, v in zip(names, values) if not math.isfinite(v)]
+        metas = self.strategy.experimental_local_results(batch[1])
+        image_ids = np.concatenate([np.asarray(m)[:, 0] for m in metas]).astype(int).tolist()
+        raise TrainingDivergedError(
+            f"non-finite loss at epoch {epoch + 1}, step {step + 1} ({', '.join(bad)}); batch "
+            f"image ids {image_ids}: check their annotations, or lower the learning rate")
