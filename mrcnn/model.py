@@ -81,7 +81,7 @@ class MaskRCNN:
             strategy = (training.make_strategy(config) if mode == "training"
                         else tf.distribute.get_strategy())
         self.strategy = strategy
-        with strategy.scope():
+        with strategy.scope(), training.dtype_policy(config, mode):
             self.keras_model = self.build(mode=mode, config=config)
         self._inference_fn = None
 

@@ -2,6 +2,7 @@
 clipping, tf.distribute replication, per-epoch checkpoints, TensorBoard logs, and a guard that
 stops on a non-finite loss."""
 
+import contextlib
 import logging
 import math
 import re
@@ -87,6 +88,24 @@ def make_strategy(config):
     return tf.distribute.MirroredStrategy([g.name for g in gpus[:config.GPU_COUNT]])
 
 
+@contextlib.contextmanager
+def dtype_policy(config, mode):
+    """Build under Keras' "mixed_float16" policy when training with MIXED_PRECISION.
+
+    Convolutions then run in float16 (fast on GPUs with tensor cores; slow on CPUs) and keep
+    float32 weights; layers doing box arithmetic and losses stay float32 (Float32Layer).
+    """
+    if not (config.MIXED_PRECISION and mode == "training"):
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 class Trainer:
     """Runs epochs of a training-mode Keras model built by ``build_training_model``.
 
@@ -102,6 +121,9 @@ class Trainer:
             self.optimizer = keras.optimizers.SGD(
                 learning_rate=learning_rate, momentum=config.LEARNING_MOMENTUM,
                 clipnorm=config.GRADIENT_CLIP_NORM)
+            if config.MIXED_PRECISION:
+                # Scales the loss so float16 gradients do not underflow (dynamic scale).
+                self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
             # Lets Keras callbacks (e.g. ReduceLROnPlateau) reach the optimizer.
             keras_model.optimizer = self.optimizer
         self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
@@ -128,6 +150,8 @@ class Trainer:
                 values = self._losses(inputs, training=True)
                 # Replicas' gradients are summed: scale so the update uses their mean.
                 scaled = values[-1] / replicas
+                if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                    scaled = optimizer.scale_loss(scaled)
             grads = tape.gradient(scaled, variables)
             optimizer.apply(grads, variables)
             return values

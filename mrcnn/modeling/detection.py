@@ -1,11 +1,11 @@
 """Detection layer: turn classified, refined ROIs into the final detections (inference)."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from .box_ops import apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph
 from .image_meta import parse_image_meta_graph
+from .layers import Float32Layer
 
 
 def refine_detections_graph(rois, probs, deltas, window, config):
@@ -72,7 +72,7 @@ def refine_detections_graph(rois, probs, deltas, window, config):
     return tf.pad(detections, [(0, gap), (0, 0)], "CONSTANT")
 
 
-class DetectionLayer(keras.layers.Layer):
+class DetectionLayer(Float32Layer):
     """Final detections from the classifier's outputs.
 
     Inputs: rpn_rois [batch, N, 4] normalised, mrcnn_class [batch, N, NUM_CLASSES],

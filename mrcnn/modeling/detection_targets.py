@@ -1,11 +1,11 @@
 """Training targets for the ROI heads: sample ROIs among the proposals and give each its class,
 box refinement and mask target (matterport's DetectionTargetLayer)."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from .box_ops import box_refinement_graph, overlaps_graph, trim_zeros_graph
+from .layers import Float32Layer
 
 
 def detection_targets_graph(proposals, gt_class_ids, gt_boxes, gt_masks, config):
@@ -96,7 +96,7 @@ def detection_targets_graph(proposals, gt_class_ids, gt_boxes, gt_masks, config)
     return rois, roi_gt_class_ids, deltas, masks
 
 
-class DetectionTargetLayer(keras.layers.Layer):
+class DetectionTargetLayer(Float32Layer):
     """Sample ROIs and build their targets for a batch.
 
     Inputs: proposals [batch, N, 4] normalised; gt_class_ids [batch, MAX_GT_INSTANCES];

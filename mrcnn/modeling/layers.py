@@ -9,6 +9,18 @@ import numpy as np
 import tensorflow as tf
 
 
+class Float32Layer(keras.layers.Layer):
+    """A layer that always computes in float32, even under a mixed-precision policy.
+
+    Box arithmetic, NMS, ROI sampling and losses need float32's range and precision; Keras
+    casts float16 inputs of such a layer to float32.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+
+
 class BatchNorm(keras.layers.BatchNormalization):
     """BatchNormalization that can be frozen in inference mode.
 
@@ -148,7 +160,7 @@ class TimeDistributedToDetections(TimeDistributed):
         return result
 
 
-class BatchConstant(keras.layers.Layer):
+class BatchConstant(Float32Layer):
     """A constant array repeated over the batch of ``reference`` (e.g. the anchors).
 
     Input: any tensor whose axis 0 is the batch. Returns [batch, *value.shape].
@@ -167,7 +179,7 @@ class BatchConstant(keras.layers.Layer):
         return tf.tile(value[tf.newaxis], multiples)
 
 
-class NormalizeBoxes(keras.layers.Layer):
+class NormalizeBoxes(Float32Layer):
     """Pixel boxes [batch, N, (y1, x1, y2, x2)] -> normalised, for the size of ``image``.
 
     Inputs: boxes, image [batch, H, W, C].
@@ -182,7 +194,7 @@ class NormalizeBoxes(keras.layers.Layer):
         return norm_boxes_graph(tf.cast(boxes, tf.float32), tf.shape(image)[1:3])
 
 
-class ActiveClassIds(keras.layers.Layer):
+class ActiveClassIds(Float32Layer):
     """The active_class_ids field [batch, NUM_CLASSES] of image_meta [batch, META]."""
 
     def compute_output_shape(self, input_shape):

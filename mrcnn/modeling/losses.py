@@ -1,8 +1,9 @@
 """The five Mask R-CNN losses (matterport's definitions) and the layers that compute them in
 the training graph. Each returns a scalar; the trainer weights them with LOSS_WEIGHTS."""
 
-import keras
 import tensorflow as tf
+
+from .layers import Float32Layer
 
 LOSS_NAMES = ("rpn_class_loss", "rpn_bbox_loss", "mrcnn_class_loss", "mrcnn_bbox_loss",
               "mrcnn_mask_loss")
@@ -112,7 +113,7 @@ def mrcnn_mask_loss_graph(target_masks, target_class_ids, pred_masks):
     return _mean_or_zero(bce)
 
 
-class LossLayer(keras.layers.Layer):
+class LossLayer(Float32Layer):
     """Wrap one of the loss functions above as a layer named after the loss."""
 
     def __init__(self, loss_fn, **kwargs):

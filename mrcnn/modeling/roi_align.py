@@ -1,9 +1,9 @@
 """Multi-level ROIAlign: each ROI is pooled from the FPN level that suits its size."""
 
-import keras
 import tensorflow as tf
 
 from .image_meta import parse_image_meta_graph
+from .layers import Float32Layer
 
 
 def log2_graph(x):
@@ -25,7 +25,7 @@ def roi_pyramid_levels(boxes, image_shape):
     return tf.minimum(5, tf.maximum(2, 4 + tf.cast(tf.round(roi_level), tf.int32)))
 
 
-class PyramidROIAlign(keras.layers.Layer):
+class PyramidROIAlign(Float32Layer):
     """ROIAlign on a feature pyramid.
 
     Inputs:

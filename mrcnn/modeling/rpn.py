@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras import layers as KL
 
 from .box_ops import apply_box_deltas_graph, clip_boxes_graph
+from .layers import Float32Layer
 
 
 def rpn_graph(feature_map, anchors_per_location, anchor_stride):
@@ -40,7 +41,7 @@ def build_rpn_model(anchor_stride, anchors_per_location, depth):
     return keras.Model([input_feature_map], outputs, name="rpn_model")
 
 
-class ProposalLayer(keras.layers.Layer):
+class ProposalLayer(Float32Layer):
     """Select the top anchors, refine them with the RPN deltas, and keep ``proposal_count``
     boxes after non-maximum suppression.
 
