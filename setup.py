@@ -28,6 +28,7 @@ RUNTIME_REQUIREMENTS = [
     "albumentations>=1.4",
     "matplotlib>=3.8",
     "tqdm>=4.66",
+    "tensorboard>=2.16",  # training logs (TensorFlow no longer bundles it)
 ]
 
 TEST_REQUIREMENTS = [
