@@ -109,8 +109,9 @@ def dtype_policy(config, mode):
 class Trainer:
     """Runs epochs of a training-mode Keras model built by ``build_training_model``.
 
-    keras_model: the training model (created in ``strategy``'s scope); config: its Config;
-    strategy: a tf.distribute strategy; learning_rate: SGD learning rate.
+    keras_model: the training model (created in ``strategy``'s scope), its trainable layers
+    already chosen (set_trainable); config: its Config; strategy: a tf.distribute strategy;
+    learning_rate: SGD learning rate.
     """
 
     def __init__(self, keras_model, config, strategy, learning_rate):
@@ -124,6 +125,9 @@ class Trainer:
             if config.MIXED_PRECISION:
                 # Scales the loss so float16 gradients do not underflow (dynamic scale).
                 self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
+            # Momentum slots are created here, not lazily in the compiled step, which fails
+            # under MirroredStrategy. So the trainable layers must be chosen before this.
+            self.optimizer.build(keras_model.trainable_variables)
             # Lets Keras callbacks (e.g. ReduceLROnPlateau) reach the optimizer.
             keras_model.optimizer = self.optimizer
         self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
