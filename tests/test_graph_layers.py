@@ -226,3 +226,21 @@ def test_batch_slice_and_box_refinement_graph_match_numpy():
     deltas = utils.box_refinement_graph(tf.constant(boxes), tf.constant(gt)).numpy()
     np.testing.assert_allclose(deltas, utils.box_refinement(boxes, gt), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(np_apply_deltas(boxes, deltas), gt, rtol=1e-4, atol=1e-3)
+
+
+def test_overflowing_deltas_give_zero_boxes_not_nan():
+    config = SmallConfig()
+    anchors = np.tile(np.array([[[0.1, 0.1, 0.3, 0.3]]], np.float32), (2, 60, 1))
+    probs = np.full((2, 60, 2), 0.5, np.float32)
+    deltas = np.full((2, 60, 4), 1e4, np.float32)  # exp() overflows
+    out = ProposalLayer(10, 0.7, config=config)(
+        [tf.constant(probs), tf.constant(deltas), tf.constant(anchors)]).numpy()
+    assert np.isfinite(out).all()
+    mrcnn_class = np.zeros((2, 5, config.NUM_CLASSES), np.float32)
+    mrcnn_class[:, :, 1] = 1.0
+    mrcnn_bbox = np.full((2, 5, config.NUM_CLASSES, 4), 1e4, np.float32)
+    meta = np.stack([compose_image_meta(0, (128, 128, 3), (128, 128, 3), (0, 0, 128, 128), 1.0,
+                                        np.zeros(config.NUM_CLASSES))] * 2).astype(np.float32)
+    detections = DetectionLayer(config)([tf.constant(anchors[:, :5]), tf.constant(mrcnn_class),
+                                         tf.constant(mrcnn_bbox), tf.constant(meta)]).numpy()
+    assert np.isfinite(detections).all()

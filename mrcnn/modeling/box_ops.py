@@ -96,3 +96,13 @@ def trim_zeros_graph(boxes, name="trim_zeros"):
     non_zeros = tf.cast(tf.reduce_sum(tf.abs(boxes), axis=1), tf.bool)
     boxes = tf.boolean_mask(boxes, non_zeros, name=name)
     return boxes, non_zeros
+
+
+def zero_non_finite(boxes):
+    """Replace non-finite coordinates by 0.
+
+    Huge deltas from an untrained head overflow exp() and give inf/NaN boxes, which
+    TensorFlow 2's crop_and_resize rejects (TF 1 did not check). Zero boxes have no area:
+    the ROI heads see empty crops and ``unmold_detections`` drops such detections.
+    """
+    return tf.where(tf.math.is_finite(boxes), boxes, tf.zeros_like(boxes))

@@ -3,7 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from .box_ops import apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph
+from .box_ops import (apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph,
+                      zero_non_finite)
 from .image_meta import parse_image_meta_graph
 from .layers import Float32Layer
 
@@ -25,7 +26,7 @@ def refine_detections_graph(rois, probs, deltas, window, config):
     deltas_specific = tf.gather_nd(deltas, indices)
     refined_rois = apply_box_deltas_graph(
         rois, deltas_specific * np.asarray(config.BBOX_STD_DEV, dtype=np.float32))
-    refined_rois = clip_boxes_graph(refined_rois, window)
+    refined_rois = zero_non_finite(clip_boxes_graph(refined_rois, window))
 
     # Drop background and low-confidence ROIs. `keep` stays sorted ascending.
     keep_mask = class_ids > 0

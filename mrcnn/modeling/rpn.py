@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers as KL
 
-from .box_ops import apply_box_deltas_graph, clip_boxes_graph
+from .box_ops import apply_box_deltas_graph, clip_boxes_graph, zero_non_finite
 from .layers import Float32Layer
 
 
@@ -80,6 +80,7 @@ class ProposalLayer(Float32Layer):
 
         boxes = apply_box_deltas_graph(pre_nms_anchors, deltas)
         boxes = clip_boxes_graph(boxes, np.array([0, 0, 1, 1], dtype=np.float32))
+        boxes = zero_non_finite(boxes)
 
         def nms(args):
             image_boxes, image_scores = args
