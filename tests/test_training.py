@@ -1,0 +1,132 @@
+"""End-to-end training: loss goes down, checkpoints, resume, two replicas, the NaN guard."""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mrcnn import model as modellib
+from mrcnn import training, weights_io
+from mrcnn.config import Config
+from mrcnn.testing import layout_table
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "samples" / "shapes"))
+import shapes  # noqa: E402
+
+
+class SmallShapesConfig(shapes.ShapesConfig):
+    """matterport's shapes config, shrunk so a CPU test takes seconds per step."""
+    NAME = "shapes"
+    BACKBONE = "resnet50"
+    IMAGES_PER_GPU = 2
+    IMAGE_MIN_DIM = IMAGE_MAX_DIM = 64
+    RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
+    POST_NMS_ROIS_TRAINING = 200
+    TRAIN_ROIS_PER_IMAGE = 16
+    FPN_CLASSIF_FC_LAYERS_SIZE = 128
+    STEPS_PER_EPOCH = 4
+    VALIDATION_STEPS = 1
+    MAX_GT_INSTANCES = 4
+
+
+def shapes_dataset(count, seed):
+    dataset = shapes.ShapesDataset()
+    dataset.load_shapes(count, 64, 64, seed=seed)
+    dataset.prepare()
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def datasets():
+    return shapes_dataset(8, seed=1), shapes_dataset(4, seed=2)
+
+
+@pytest.mark.slow
+def test_training_lowers_the_loss_writes_checkpoints_and_resumes(datasets, tmp_path):
+    import tensorflow as tf
+    tf.random.set_seed(0)
+    np.random.seed(0)
+    train_ds, val_ds = datasets
+    config = SmallShapesConfig()
+    model = modellib.MaskRCNN("training", config, str(tmp_path))
+    history = model.train(train_ds, val_ds, learning_rate=0.01, epochs=2, layers="all")
+    assert model.epoch == 2
+    assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))
+    assert history["loss"][1] < history["loss"][0]
+    for name in ("rpn_class_loss", "rpn_bbox_loss", "mrcnn_class_loss", "mrcnn_bbox_loss",
+                 "mrcnn_mask_loss", "val_loss"):
+        assert name in history
+    run_dir = pathlib.Path(model.log_dir)
+    assert re.fullmatch(r"shapes\d{8}T\d{4}", run_dir.name)
+    checkpoints = sorted(p.name for p in run_dir.glob("*.h5"))
+    assert checkpoints == ["mask_rcnn_shapes_0001.h5", "mask_rcnn_shapes_0002.h5"]
+    assert list(run_dir.glob("events.out.tfevents.*"))
+    # The checkpoint is a Keras-2 file with the architecture's layout.
+    # ResNet50 has 17 fewer identity blocks than the COCO ResNet101, 18 arrays each.
+    table = weights_io.read_weights_table(str(run_dir / checkpoints[-1]))
+    coco_names = [(g, n) for g, n, _ in layout_table()]
+    assert len(table) == 690 - 17 * 18
+    assert [(g, n) for g, n, _ in table] == [row for row in coco_names
+                                             if row in {(g, n) for g, n, _ in table}]
+
+    # Resume: a new model loading the last checkpoint continues at epoch 3, in the same folder.
+    resumed = modellib.MaskRCNN("training", config, str(tmp_path))
+    resumed.load_weights(resumed.find_last(), by_name=True)
+    assert resumed.epoch == 2
+    history = resumed.train(train_ds, val_ds, learning_rate=0.01, epochs=3, layers="heads")
+    assert len(history["loss"]) == 1
+    assert (run_dir / "mask_rcnn_shapes_0003.h5").exists()
+    assert resumed.find_last() == str(run_dir / "mask_rcnn_shapes_0003.h5")
+
+    # The checkpoint loads into an inference model, which detects.
+    class Inference(SmallShapesConfig):
+        IMAGES_PER_GPU = 1
+        DETECTION_MIN_CONFIDENCE = 0.0
+    detector = modellib.MaskRCNN("inference", Inference(), str(tmp_path))
+    detector.load_weights(str(run_dir / "mask_rcnn_shapes_0003.h5"))
+    result = detector.detect([val_ds.load_image(0)])[0]
+    assert result["masks"].shape[:2] == (64, 64)
+
+
+@pytest.mark.slow
+def test_nan_in_a_batch_stops_training_with_the_image_ids(datasets, tmp_path):
+    train_ds, val_ds = datasets
+    config = SmallShapesConfig()
+    model = modellib.MaskRCNN("training", config, str(tmp_path))
+    # A learning rate this large overflows the weights within a few steps.
+    with pytest.raises(training.TrainingDivergedError) as err:
+        model.train(train_ds, val_ds, learning_rate=1e12, epochs=1, layers="all")
+    message = str(err.value)
+    assert re.search(r"epoch 1, step \d+", message)
+    assert re.search(r"image ids \[\d+, \d+\]", message)
+    # No checkpoint is written for the epoch that diverged.
+    assert not list(pathlib.Path(model.log_dir).glob("*.h5"))
+
+
+@pytest.mark.slow
+def test_two_replicas_train_through_mirrored_strategy(tmp_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "scripts" / "mirrored_train_step.py"),
+         str(tmp_path)], capture_output=True, text=True, timeout=600, env=env,
+        cwd=str(REPO_ROOT))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert np.isfinite(report["loss"]) and np.isfinite(report["val_loss"])
+    assert (tmp_path / "mask_rcnn_mirrored_0001.h5").exists()
+
+
+def test_gpu_count_above_visible_gpus_is_a_clear_error():
+    class TwoGpus(Config):
+        NAME = "x"
+        GPU_COUNT = 2
+    with pytest.raises(ValueError, match="GPU_COUNT is 2 but 0 GPU"):
+        training.make_strategy(TwoGpus())
+
