@@ -189,28 +189,35 @@ def test_time_distributed_equals_per_item_application(batch, items):
         np.testing.assert_allclose(out[:, i], inner(x[:, i]).numpy(), atol=1e-5)
 
 
-def test_mask_head_on_detected_rows_equals_head_on_all_rows():
+def test_mask_head_on_selected_rows_equals_head_on_all_rows():
     import keras
-    from mrcnn.modeling.layers import GatherDetectedRows, TimeDistributedToDetections
+    from mrcnn.modeling.layers import GatherRows, TimeDistributedScatter
     rng = np.random.default_rng(6)
     x = rng.normal(size=(2, 5, 4, 4, 3)).astype(np.float32)
-    detections = np.zeros((2, 5, 6), np.float32)
-    detections[0, :3, 4] = [1, 2, 1]   # image 0: 3 detections, 2 padding rows
-    detections[1, :1, 4] = [3]         # image 1: 1 detection
+    selector = np.zeros((2, 5), np.float32)
+    selector[0, :3] = [1, 2, 1]   # image 0: 3 selected rows, 2 padding rows
+    selector[1, 2] = 3            # image 1: 1 selected row, in the middle
     conv = keras.layers.Conv2D(2, (1, 1), activation="sigmoid")
     full = TimeDistributed(conv)(x).numpy()
-    rows = GatherDetectedRows()([x, detections])
+    rows = GatherRows()([x, selector])
     assert rows.shape == (1, 4, 4, 4, 3)
-    out = TimeDistributedToDetections(conv)([rows, detections]).numpy()
+    out = TimeDistributedScatter(conv)([rows, selector]).numpy()
     assert out.shape == full.shape
     np.testing.assert_allclose(out[0, :3], full[0, :3], atol=1e-6)
-    np.testing.assert_allclose(out[1, :1], full[1, :1], atol=1e-6)
-    assert not out[0, 3:].any() and not out[1, 1:].any()
-    # No detection at all: all zeros (one padding row runs, and is dropped).
-    assert GatherDetectedRows()([x, detections * 0]).shape == (1, 1, 4, 4, 3)
-    none = TimeDistributedToDetections(conv)([GatherDetectedRows()([x, detections * 0]),
-                                              detections * 0]).numpy()
+    np.testing.assert_allclose(out[1, 2], full[1, 2], atol=1e-6)
+    assert not out[0, 3:].any() and not out[1, [0, 1, 3, 4]].any()
+    # Nothing selected: all zeros (one unselected row runs, and is dropped).
+    assert GatherRows()([x, selector * 0]).shape == (1, 1, 4, 4, 3)
+    none = TimeDistributedScatter(conv)([GatherRows()([x, selector * 0]), selector * 0]).numpy()
     assert none.shape == full.shape and not none.any()
+    # Gradients reach the selected rows only.
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        total = tf.reduce_sum(TimeDistributedScatter(conv)([GatherRows()([xt, selector]),
+                                                            selector]))
+    grad = tape.gradient(total, xt).numpy()
+    assert np.abs(grad[0, :3]).sum() > 0 and not grad[0, 3:].any()
 
 
 def test_batch_slice_and_box_refinement_graph_match_numpy():

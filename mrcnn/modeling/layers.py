@@ -90,73 +90,82 @@ class SqueezeSpatial(keras.layers.Layer):
 
 
 class SliceLastAxis(keras.layers.Layer):
-    """``x[..., start:stop]``; e.g. the boxes out of ``[batch, N, (y1, x1, y2, x2, class, score)]``."""
+    """``x[..., start:stop]``; e.g. the boxes out of ``[batch, N, (y1, x1, y2, x2, class, score)]``.
 
-    def __init__(self, start, stop, **kwargs):
+    squeeze: drop the last axis (for a one-wide slice such as the class ids).
+    """
+
+    def __init__(self, start, stop, squeeze=False, **kwargs):
         super().__init__(**kwargs)
-        self.start, self.stop = start, stop
+        self.start, self.stop, self.squeeze = start, stop, squeeze
 
     def compute_output_shape(self, input_shape):
+        if self.squeeze:
+            return tuple(input_shape[:-1])
         return tuple(input_shape[:-1]) + (self.stop - self.start,)
 
     def call(self, inputs):
+        if self.squeeze:
+            return inputs[..., self.start]
         return inputs[..., self.start:self.stop]
 
     def get_config(self):
-        return {**super().get_config(), "start": self.start, "stop": self.stop}
+        return {**super().get_config(), "start": self.start, "stop": self.stop,
+                "squeeze": self.squeeze}
 
 
-def _valid_row_indices(detections):
-    """[M, 2] (batch, row) indices of rows whose class id (column 4) is non-zero."""
-    return tf.where(tf.not_equal(detections[..., 4], 0))
+def _selected_row_indices(selector):
+    """[M, 2] (batch, row) indices of the non-zero entries of ``selector`` [batch, N]."""
+    return tf.where(tf.not_equal(selector, 0))
 
 
-def _rows_to_run(detections):
-    """The detected rows, or row (0, 0) alone when there are none: TF's Conv2D mishandles
+def _rows_to_run(selector):
+    """The selected rows, or row (0, 0) alone when there are none: TF's Conv2D mishandles
     empty batches, and the extra row's result is never scattered back."""
-    valid = _valid_row_indices(detections)
-    return tf.cond(tf.shape(valid)[0] > 0, lambda: valid, lambda: tf.zeros([1, 2], tf.int64))
+    selected = _selected_row_indices(selector)
+    return tf.cond(tf.shape(selected)[0] > 0, lambda: selected,
+                   lambda: tf.zeros([1, 2], tf.int64))
 
 
-class GatherDetectedRows(keras.layers.Layer):
-    """Keep the rows of ``x`` [batch, N, ...] that hold a detection (class id != 0).
+class GatherRows(keras.layers.Layer):
+    """Keep the rows of ``x`` [batch, N, ...] whose ``selector`` [batch, N] entry is non-zero
+    (e.g. the class ids of the detections, or of the ROIs' targets).
 
-    Inputs: x [batch, N, ...], detections [batch, N, (y1, x1, y2, x2, class_id, score)].
-    Returns [1, M, ...]: the M real detections of the whole batch, padding rows dropped
-    (one padding row when M would be 0).
+    Returns [1, M, ...]: the M selected rows of the whole batch (one unselected row when M
+    would be 0).
     """
 
     def compute_output_shape(self, input_shape):
         return (1, None) + tuple(input_shape[0][2:])
 
     def call(self, inputs):
-        x, detections = inputs
-        return tf.gather_nd(x, _rows_to_run(detections))[tf.newaxis]
+        x, selector = inputs
+        return tf.gather_nd(x, _rows_to_run(selector))[tf.newaxis]
 
 
-class TimeDistributedToDetections(TimeDistributed):
-    """TimeDistributed over GatherDetectedRows' output that puts the results back in place.
+class TimeDistributedScatter(TimeDistributed):
+    """TimeDistributed over GatherRows' output that puts the results back in place.
 
-    Inputs: rows [1, M, ...] (the detected rows), detections [batch, N, 6].
-    Returns [batch, N, ...out] with zeros in the padding rows. Being the last layer of the
-    mask head, it keeps the head's output layer name (``mrcnn_mask``) and its weights.
+    Inputs: rows [1, M, ...] (the selected rows), selector [batch, N].
+    Returns [batch, N, ...out] with zeros in the unselected rows. Being the last layer of
+    the mask head, it keeps the head's output layer name (``mrcnn_mask``) and its weights.
     """
 
     def build(self, input_shape):
         super().build(input_shape[0])
 
     def compute_output_shape(self, input_shape):
-        rows_shape, detections_shape = input_shape
-        return tuple(detections_shape[:2]) + super().compute_output_shape(rows_shape)[2:]
+        rows_shape, selector_shape = input_shape
+        return tuple(selector_shape[:2]) + super().compute_output_shape(rows_shape)[2:]
 
     def call(self, inputs, training=None):
-        rows, detections = inputs
+        rows, selector = inputs
         out = super().call(rows, training=training)
-        indices = _valid_row_indices(detections)
-        shape = tf.concat([tf.shape(detections, out_type=tf.int64)[:2],
+        indices = _selected_row_indices(selector)
+        shape = tf.concat([tf.shape(selector, out_type=tf.int64)[:2],
                            tf.shape(out, out_type=tf.int64)[2:]], axis=0)
         result = tf.scatter_nd(indices, out[0, :tf.shape(indices)[0]], shape)
-        result.set_shape(detections.shape[:2] + out.shape[2:])
+        result.set_shape(selector.shape[:2] + out.shape[2:])
         return result
 
 

@@ -2,8 +2,7 @@
 
 from keras import layers as KL
 
-from .layers import (BatchNorm, GatherDetectedRows, SqueezeSpatial, TimeDistributed,
-                     TimeDistributedToDetections)
+from .layers import BatchNorm, GatherRows, SqueezeSpatial, TimeDistributed, TimeDistributedScatter
 from .roi_align import PyramidROIAlign
 
 
@@ -42,21 +41,22 @@ def fpn_classifier_graph(rois, feature_maps, image_meta, pool_size, num_classes,
 
 
 def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes, train_bn=True,
-                         detections=None):
+                         row_selector=None):
     """Mask head: four 3x3 convs, a 2x deconv and a per-class sigmoid.
 
     rois: [batch, num_rois, (y1, x1, y2, x2)] normalised; feature_maps: [P2, P3, P4, P5].
-    detections: inference only, [batch, num_rois, 6] whose rows match ``rois``. When given,
-    the convs run only on the rows that hold a detection (class id != 0), and the padding
-    rows, whose masks nothing uses, come out as zeros: with few detections the head costs
-    a fraction of the 100-row version and the masks of the detections are the same.
+    row_selector: optional [batch, num_rois]; the convs then run only on the rows where it is
+    non-zero and the other rows come out as zeros. Inference passes the detections' class
+    ids (the padding rows' masks are never used); training with frozen BatchNorm passes the
+    ROIs' target class ids (only positive ROIs enter the mask loss). Each ROI's mask is
+    computed independently, so the selected rows' masks are unchanged.
     Returns masks [batch, num_rois, 2 * pool_size, 2 * pool_size, NUM_CLASSES] in 0..1.
     """
     frozen = not train_bn
     x = PyramidROIAlign([pool_size, pool_size], name="roi_align_mask")(
         [rois, image_meta] + feature_maps)
-    if detections is not None:
-        x = GatherDetectedRows(name="mrcnn_mask_detected_rows")([x, detections])
+    if row_selector is not None:
+        x = GatherRows(name="mrcnn_mask_selected_rows")([x, row_selector])
     for i in range(1, 5):
         x = TimeDistributed(KL.Conv2D(256, (3, 3), padding="same"), name=f"mrcnn_mask_conv{i}")(x)
         x = TimeDistributed(BatchNorm(frozen=frozen), name=f"mrcnn_mask_bn{i}")(x)
@@ -64,6 +64,6 @@ def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes,
     x = TimeDistributed(KL.Conv2DTranspose(256, (2, 2), strides=2, activation="relu"),
                         name="mrcnn_mask_deconv")(x)
     mask_conv = KL.Conv2D(num_classes, (1, 1), strides=1, activation="sigmoid")
-    if detections is None:
+    if row_selector is None:
         return TimeDistributed(mask_conv, name="mrcnn_mask")(x)
-    return TimeDistributedToDetections(mask_conv, name="mrcnn_mask")([x, detections])
+    return TimeDistributedScatter(mask_conv, name="mrcnn_mask")([x, row_selector])
