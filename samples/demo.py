@@ -26,6 +26,9 @@ for _path in (COCO_SAMPLE_DIR, REPO_ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
+                       run_main)
+
 DEFAULT_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
 WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
@@ -34,18 +37,9 @@ DEFAULT_MIN_CONFIDENCE = 0.7
 # Extensions the output picture may have (the formats mrcnn.image_io.write_image_atomic writes).
 OUTPUT_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
-EXIT_OK = 0
-EXIT_INTERNAL_ERROR = 1
-EXIT_USAGE_ERROR = 2
 
-
-class DemoError(Exception):
+class DemoError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
-
-
-def one_line(text):
-    """Collapse any whitespace (newlines included) in `text` to single spaces."""
-    return " ".join(str(text).split())
 
 
 def confidence(text):
@@ -143,24 +137,6 @@ def build_inference_config(min_confidence):
     return InferenceConfig()
 
 
-def import_tensorflow_quietly():
-    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
-
-    TensorFlow's native libraries print start-up notes (oneDNN, absl) straight to fd 2 while
-    loading, before TF_CPP_MIN_LOG_LEVEL applies; they would bury the one-line messages of
-    this program. Python exceptions raised by the import are unaffected.
-    """
-    sys.stderr.flush()
-    saved_stderr_fd = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved_stderr_fd, 2)
-        os.close(saved_stderr_fd)
-
-
 def load_coco_model(config, weights_path):
     """Build the inference model and load the weights by layer name (slow: tens of seconds)."""
     import mrcnn.model as modellib
@@ -224,25 +200,7 @@ def run(args):
 def main(argv=None):
     """Command line entry point. Returns the exit status (see the module docstring)."""
     args = build_parser().parse_args(argv)
-    # Both must be set before TensorFlow is imported (it is imported lazily, inside run()).
-    if args.gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(args.gpu)
-    if not args.debug:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        return run(args)
-    except DemoError as error:
-        print(f"error: {one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as error:
-        if args.debug:
-            raise
-        print(f"internal error: {type(error).__name__}: {one_line(error)} "
-              f"(rerun with --debug to see the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+    return run_main(run, args)
 
 
 if __name__ == "__main__":

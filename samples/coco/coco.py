@@ -50,6 +50,8 @@ if REPO_ROOT not in sys.path:
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
+from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
+                       run_main)
 from mrcnn.config import Config  # noqa: E402
 
 # The published COCO weights, expected at the repository root (never downloaded).
@@ -59,9 +61,6 @@ DEFAULT_DATASET_YEAR = "2014"
 WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 COCO_DOWNLOAD_URL = "https://cocodataset.org/#download"
 
-EXIT_OK = 0
-EXIT_INTERNAL_ERROR = 1
-EXIT_USAGE_ERROR = 2
 
 
 ############################################################
@@ -308,13 +307,8 @@ def evaluate_coco(model, dataset, coco, eval_type="bbox", limit=0, image_ids=Non
 #  Command line
 ############################################################
 
-class CocoError(Exception):
+class CocoError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
-
-
-def one_line(text):
-    """Collapse any whitespace (newlines included) in `text` to single spaces."""
-    return " ".join(str(text).split())
 
 
 def non_negative_int(text):
@@ -426,19 +420,6 @@ def load_dataset(args, subsets, return_coco=False):
     return dataset, coco
 
 
-def import_tensorflow_quietly():
-    """Import TensorFlow with fd 2 on /dev/null: its start-up notes would bury our errors."""
-    sys.stderr.flush()
-    saved_stderr_fd = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved_stderr_fd, 2)
-        os.close(saved_stderr_fd)
-
-
 def load_model_weights(model, model_arg, weights_path):
     """Load --model's weights by layer name (as matterport's sample)."""
     from mrcnn.weights_io import WeightsFormatError, WeightsMismatchError
@@ -527,25 +508,7 @@ def run(args):
 def main(argv=None):
     """Command line entry point. Returns the exit status (see the module docstring)."""
     args = build_parser().parse_args(argv)
-    # Both must be set before TensorFlow is imported (it is imported lazily, inside run()).
-    if args.gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(args.gpu)
-    if not args.debug:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        return run(args)
-    except CocoError as error:
-        print(f"error: {one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as error:
-        if args.debug:
-            raise
-        print(f"internal error: {type(error).__name__}: {one_line(error)} "
-              f"(rerun with --debug to see the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+    return run_main(run, args)
 
 
 if __name__ == "__main__":

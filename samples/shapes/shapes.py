@@ -33,6 +33,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
+from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
+                       run_main)
 from mrcnn.config import Config  # noqa: E402
 
 COCO_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
@@ -41,9 +43,6 @@ WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 
 SHAPE_NAMES = ("square", "circle", "triangle")
 
-EXIT_OK = 0
-EXIT_INTERNAL_ERROR = 1
-EXIT_USAGE_ERROR = 2
 
 
 ############################################################
@@ -250,13 +249,8 @@ class ShapesDataset(utils.Dataset):
 #  Command line
 ############################################################
 
-class ShapesError(Exception):
+class ShapesError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
-
-
-def one_line(text):
-    """Collapse any whitespace (newlines included) in `text` to single spaces."""
-    return " ".join(str(text).split())
 
 
 def positive_int(text):
@@ -455,23 +449,6 @@ def run_evaluation(model, dataset):
     return result
 
 
-def import_tensorflow_quietly():
-    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
-
-    TensorFlow's native libraries print start-up notes straight to fd 2 while loading, before
-    TF_CPP_MIN_LOG_LEVEL applies; they would bury the one-line error messages of this program.
-    """
-    sys.stderr.flush()
-    saved_stderr_fd = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved_stderr_fd, 2)
-        os.close(saved_stderr_fd)
-
-
 def run(args):
     """Validate the arguments, then train and/or evaluate. Returns the exit status."""
     weights_path = check_weights_argument(args.weights)
@@ -519,25 +496,7 @@ def run(args):
 def main(argv=None):
     """Command line entry point. Returns the exit status (see the module docstring)."""
     args = build_parser().parse_args(argv)
-    # Both must be set before TensorFlow is imported (it is imported lazily, inside run()).
-    if args.gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(args.gpu)
-    if not args.debug:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        return run(args)
-    except ShapesError as error:
-        print(f"error: {one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as error:
-        if args.debug:
-            raise
-        print(f"internal error: {type(error).__name__}: {one_line(error)} "
-              f"(rerun with --debug to see the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+    return run_main(run, args)
 
 
 if __name__ == "__main__":
