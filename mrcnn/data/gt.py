@@ -1,6 +1,7 @@
 """Loading one training image with its ground truth (matterport's ``load_image_gt``)."""
 
 import logging
+import random
 
 import numpy as np
 
@@ -134,7 +135,8 @@ def load_image_gt(dataset, config, image_id, augmentation=None, use_mini_mask=No
 
     if augment:
         logger.warning("'augment' is deprecated; use 'augmentation' instead")
-        if _rng.randint(rng, 0, 2):
+        # matterport flipped when Python's random.randint(0, 1) said so.
+        if (random.randint(0, 1) if rng is None else _rng.randint(rng, 0, 2)):
             image = np.fliplr(image)
             mask = np.fliplr(mask)
     if augmentation:

@@ -163,8 +163,9 @@ class _ExampleBuilder:
         if gt_boxes.shape[0] > max_gt:
             keep = _rng.resolve(rng).choice(np.arange(gt_boxes.shape[0]), max_gt,
                                             replace=False)
-            gt_class_ids, gt_boxes, gt_masks = gt_class_ids[keep], gt_boxes[keep], \
-                gt_masks[:, :, keep]
+            gt_class_ids = gt_class_ids[keep]
+            gt_boxes = gt_boxes[keep]
+            gt_masks = gt_masks[:, :, keep]
         count = gt_boxes.shape[0]
         padded_class_ids = np.zeros([max_gt], dtype=np.int32)
         padded_class_ids[:count] = gt_class_ids
@@ -361,21 +362,24 @@ def make_training_dataset(dataset, config, shuffle=True, augmentation=None,
     skips = _SkipTracker(dataset)
     _exit_guard.register()
 
-    def load(index):
-        epoch, image_id = order.lookup(int(index))
-        with _exit_guard:
-            try:
-                example = builder.build(image_id, rng=_rng.image_rng(seed, epoch, image_id))
-            except DataError:
-                raise
-            except Exception as error:
-                raise ImageLoadError(f"{describe_image(dataset, image_id)}: "
-                                     f"{type(error).__name__}: {error}") from error
+    def load_example(index):
+        epoch, image_id = order.lookup(index)
+        try:
+            example = builder.build(image_id, rng=_rng.image_rng(seed, epoch, image_id))
+        except DataError:
+            raise
+        except Exception as error:
+            raise ImageLoadError(f"{describe_image(dataset, image_id)}: "
+                                 f"{type(error).__name__}: {error}") from error
         if example is None:
             skips.skipped(image_id)
             return [np.zeros(shape, dtype) for shape, dtype in specs] + [np.bool_(False)]
         skips.kept()
         return list(example[0]) + [np.bool_(True)]
+
+    def load(index):
+        with _exit_guard:
+            return load_example(int(index))
 
     output_types = [tf.as_dtype(dtype) for _, dtype in specs] + [tf.bool]
 
