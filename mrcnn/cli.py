@@ -66,3 +66,76 @@ def run_main(run, args):
         print(f"internal error: {type(error).__name__}: {one_line(error)} "
               f"(rerun with --debug to see the traceback)", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+
+
+WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
+WEIGHTS_CHOICES = "none, coco, imagenet, last or a .h5 path"
+
+
+def check_weights_file(path, is_coco=False):
+    """Fail fast, before the slow model build, on a missing or non-HDF5 weights file."""
+    if not os.path.exists(path):
+        hint = (f"; nothing is downloaded: get mask_rcnn_coco.h5 from {WEIGHTS_RELEASES_URL}"
+                if is_coco else "")
+        raise UsageError(f"weights file not found: {path}{hint}")
+    if not os.path.isfile(path):
+        raise UsageError(f"weights path is not a file: {path}")
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise UsageError(f"weights file {path} is not an HDF5 (.h5) file")
+
+
+def check_weights_choice(value, coco_path, allow_none=True, flag="--weights"):
+    """Validate a none|coco|imagenet|last|PATH weights argument before anything slow.
+
+    Returns the file to load for coco (``coco_path``) and PATH; None for the others, which
+    need the model (``imagenet``, ``last``) or load nothing (``none``).
+    """
+    choice = value.lower()
+    if choice in ("imagenet", "last") or (allow_none and choice == "none"):
+        return None
+    if not value.strip():
+        raise UsageError(f"{flag} is empty; use {WEIGHTS_CHOICES}")
+    path = coco_path if choice == "coco" else value
+    check_weights_file(path, is_coco=choice == "coco")
+    return path
+
+
+def load_starting_weights(model, value, path, coco_path, model_label, exclude_coco_heads):
+    """Load the weights a none|coco|imagenet|last|PATH argument names into ``model``, by name.
+
+    path: what check_weights_choice returned. exclude_coco_heads: skip the four
+    class-dependent layers for ``coco`` (fine-tuning to another class count).
+    A file that does not fit raises UsageError naming it (and, when the class-dependent layers
+    are the problem, how to start from COCO weights instead).
+    """
+    from .weights_io import CLASS_DEPENDENT_LAYERS, WeightsFormatError, WeightsMismatchError
+
+    choice = value.lower()
+    if choice == "none":
+        print("Starting from random weights")
+        return
+    exclude = None
+    try:
+        if choice == "imagenet":
+            path = model.get_imagenet_weights()
+        elif choice == "last":
+            path = model.find_last()
+        elif choice == "coco" and exclude_coco_heads:
+            exclude = list(CLASS_DEPENDENT_LAYERS)
+    except FileNotFoundError as error:
+        # find_last() raises FileNotFoundError(errno, message): show the message only.
+        raise UsageError(one_line(error.strerror if error.errno is not None else error)) \
+            from None
+    print(f"Loading weights {path}")
+    try:
+        model.load_weights(path, by_name=True, exclude=exclude)
+    except (WeightsMismatchError, WeightsFormatError) as error:
+        hint = ""
+        if exclude_coco_heads and choice not in ("coco", "imagenet") and any(
+                name in str(error) for name in CLASS_DEPENDENT_LAYERS):
+            hint = (f" (to fine-tune COCO weights, put them at {coco_path} and use "
+                    "--weights coco)")
+        raise UsageError(f"weights file {path} does not fit the {model_label} model: "
+                         f"{one_line(error).removeprefix(f'{path}: ')}{hint}") from None

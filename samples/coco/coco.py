@@ -50,15 +50,15 @@ if REPO_ROOT not in sys.path:
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
-                       run_main)
+from mrcnn.cli import (EXIT_OK, UsageError, check_weights_choice,  # noqa: E402
+                       WEIGHTS_RELEASES_URL, import_tensorflow_quietly, load_starting_weights,
+                       one_line, run_main)
 from mrcnn.config import Config  # noqa: E402
 
 # The published COCO weights, expected at the repository root (never downloaded).
 COCO_MODEL_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
 DEFAULT_DATASET_YEAR = "2014"
-WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 COCO_DOWNLOAD_URL = "https://cocodataset.org/#download"
 
 
@@ -372,25 +372,6 @@ def make_config(args, training):
     return type(name, (CocoConfig,), overrides)()
 
 
-def check_weights_argument(model_arg):
-    """Validate --model before anything slow; returns the file for coco/PATH, else None."""
-    choice = model_arg.lower()
-    if choice in ("imagenet", "last"):
-        return None
-    path = COCO_MODEL_PATH if choice == "coco" else model_arg
-    if not os.path.exists(path):
-        hint = (f"; nothing is downloaded: get mask_rcnn_coco.h5 from {WEIGHTS_RELEASES_URL}"
-                if choice == "coco" else "")
-        raise CocoError(f"weights file not found: {path}{hint}")
-    if not os.path.isfile(path):
-        raise CocoError(f"weights path is not a file: {path}")
-    import h5py
-
-    if not h5py.is_hdf5(path):
-        raise CocoError(f"weights file {path} is not an HDF5 (.h5) file")
-    return path
-
-
 def check_dataset(args, subsets):
     """Fail fast on a missing dataset folder, annotation file or image folder."""
     if not os.path.isdir(args.dataset):
@@ -420,27 +401,6 @@ def load_dataset(args, subsets, return_coco=False):
     return dataset, coco
 
 
-def load_model_weights(model, model_arg, weights_path):
-    """Load --model's weights by layer name (as matterport's sample)."""
-    from mrcnn.weights_io import WeightsFormatError, WeightsMismatchError
-
-    choice = model_arg.lower()
-    try:
-        if choice == "imagenet":
-            weights_path = model.get_imagenet_weights()
-        elif choice == "last":
-            weights_path = model.find_last()
-    except FileNotFoundError as error:
-        raise CocoError(one_line(error.strerror if error.errno is not None else error)) \
-            from None
-    print(f"Loading weights {weights_path}")
-    try:
-        model.load_weights(weights_path, by_name=True)
-    except (WeightsMismatchError, WeightsFormatError) as error:
-        raise CocoError(f"weights file {weights_path} does not fit the COCO model: "
-                        f"{one_line(error).removeprefix(f'{weights_path}: ')}") from None
-
-
 def validation_subset(year):
     """matterport: minival for 2014, val for the other years."""
     return "minival" if str(year) == "2014" else "val"
@@ -457,7 +417,8 @@ def run(args):
         check_dataset(args, train_subsets + [val_subset])
     else:
         check_dataset(args, [val_subset])
-    weights_path = check_weights_argument(args.model)
+    weights_path = check_weights_choice(args.model, COCO_MODEL_PATH, allow_none=False,
+                                        flag="--model")
 
     print(f"Command: {args.command}\nModel: {args.model}\nDataset: {args.dataset}\n"
           f"Year: {args.year}\nLogs: {args.logs}")
@@ -476,7 +437,8 @@ def run(args):
         config = make_config(args, training=True)
         config.display()
         model = modellib.MaskRCNN(mode="training", config=config, model_dir=args.logs)
-        load_model_weights(model, args.model, weights_path)
+        load_starting_weights(model, args.model, weights_path, COCO_MODEL_PATH, "COCO",
+                              exclude_coco_heads=False)
 
         import albumentations
 
@@ -495,7 +457,8 @@ def run(args):
         config = make_config(args, training=False)
         config.display()
         model = modellib.MaskRCNN(mode="inference", config=config, model_dir=args.logs)
-        load_model_weights(model, args.model, weights_path)
+        load_starting_weights(model, args.model, weights_path, COCO_MODEL_PATH, "COCO",
+                              exclude_coco_heads=False)
         count = len(dataset_val.image_ids)
         count = min(count, args.limit) if args.limit else count
         print(f"Running COCO evaluation on {count} images.")

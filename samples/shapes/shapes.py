@@ -33,13 +33,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
-                       run_main)
+from mrcnn.cli import (EXIT_OK, UsageError, check_weights_choice,  # noqa: E402
+                       WEIGHTS_RELEASES_URL, import_tensorflow_quietly, load_starting_weights,
+                       one_line, run_main)
 from mrcnn.config import Config  # noqa: E402
 
 COCO_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
-WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 
 SHAPE_NAMES = ("square", "circle", "triangle")
 
@@ -353,69 +353,6 @@ def make_config(base, args, training):
     return type(base.__name__, (base,), overrides)()
 
 
-def check_weights_file(path, what):
-    """Fail fast, before the slow model build, on a missing or non-HDF5 weights file."""
-    if not os.path.exists(path):
-        hint = (f"; nothing is downloaded: get mask_rcnn_coco.h5 from {WEIGHTS_RELEASES_URL}"
-                if what == "coco" else "")
-        raise ShapesError(f"weights file not found: {path}{hint}")
-    if not os.path.isfile(path):
-        raise ShapesError(f"weights path is not a file: {path}")
-    import h5py
-
-    if not h5py.is_hdf5(path):
-        raise ShapesError(f"weights file {path} is not an HDF5 (.h5) file")
-
-
-def check_weights_argument(weights):
-    """Validate --weights before anything slow; returns the file path for coco/PATH."""
-    choice = weights.lower()
-    if choice in ("none", "imagenet", "last"):
-        return None
-    if choice == "coco":
-        check_weights_file(COCO_WEIGHTS_PATH, "coco")
-        return COCO_WEIGHTS_PATH
-    if not weights.strip():
-        raise ShapesError("--weights is empty; use none, coco, imagenet, last or a .h5 path")
-    check_weights_file(weights, "path")
-    return weights
-
-
-def load_starting_weights(model, weights, weights_path):
-    """Load the --weights choice into `model` (by layer name, as matterport's samples)."""
-    from mrcnn.weights_io import CLASS_DEPENDENT_LAYERS, WeightsFormatError, WeightsMismatchError
-
-    choice = weights.lower()
-    if choice == "none":
-        print("Starting from random weights")
-        return
-    try:
-        if choice == "coco":
-            path, exclude = weights_path, CLASS_DEPENDENT_LAYERS
-        elif choice == "imagenet":
-            path, exclude = model.get_imagenet_weights(), None
-        elif choice == "last":
-            path, exclude = model.find_last(), None
-        else:
-            path, exclude = weights_path, None
-    except FileNotFoundError as error:
-        # find_last() raises FileNotFoundError(errno, message): show the message only.
-        raise ShapesError(one_line(error.strerror if error.errno is not None else error)) \
-            from None
-    print(f"Loading weights {path}")
-    try:
-        model.load_weights(path, by_name=True, exclude=exclude)
-    except (WeightsMismatchError, WeightsFormatError) as error:
-        hint = ""
-        if choice not in ("coco", "imagenet") and any(name in str(error)
-                                                      for name in CLASS_DEPENDENT_LAYERS):
-            # The CLI's way to get that exclude list: --weights coco.
-            hint = (f" (to fine-tune COCO weights, put them at {COCO_WEIGHTS_PATH} and use "
-                    f"--weights coco)")
-        raise ShapesError(f"weights file {path} does not fit the shapes model: "
-                          f"{one_line(error).removeprefix(f'{path}: ')}{hint}") from None
-
-
 def make_datasets(args, which):
     """The training and/or validation ShapesDatasets (prepared)."""
     datasets = {}
@@ -451,7 +388,7 @@ def run_evaluation(model, dataset):
 
 def run(args):
     """Validate the arguments, then train and/or evaluate. Returns the exit status."""
-    weights_path = check_weights_argument(args.weights)
+    weights_path = check_weights_choice(args.weights, COCO_WEIGHTS_PATH)
     if args.layers is not None and not args.layers.strip():
         raise ShapesError("--layers is empty; use heads, 3+, 4+, 5+, all or a regex")
     if args.command == "evaluate" and args.weights.lower() == "none":
@@ -471,7 +408,8 @@ def run(args):
         config = make_config(ShapesConfig, args, training=True)
         config.display()
         model = modellib.MaskRCNN(mode="training", config=config, model_dir=args.logs)
-        load_starting_weights(model, args.weights, weights_path)
+        load_starting_weights(model, args.weights, weights_path, COCO_WEIGHTS_PATH, "shapes",
+                              exclude_coco_heads=True)
         layers = args.layers or ("heads" if args.weights.lower() in ("coco", "imagenet")
                                  else "all")
         model.train(datasets["train"], datasets["val"], learning_rate=config.LEARNING_RATE,
@@ -488,7 +426,8 @@ def run(args):
         model = modellib.MaskRCNN(mode="inference",
                                   config=make_config(InferenceConfig, args, False),
                                   model_dir=args.logs)
-        load_starting_weights(model, args.weights, weights_path)
+        load_starting_weights(model, args.weights, weights_path, COCO_WEIGHTS_PATH, "shapes",
+                              exclude_coco_heads=True)
         run_evaluation(model, datasets["val"])
     return EXIT_OK
 
