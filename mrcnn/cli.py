@@ -5,6 +5,8 @@ Scripts validate their arguments before TensorFlow is imported (it takes seconds
 ``run_main``. This module imports no TensorFlow.
 """
 
+import argparse
+import math
 import os
 import sys
 
@@ -15,6 +17,54 @@ EXIT_USAGE_ERROR = 2
 
 class UsageError(Exception):
     """A problem the user can fix (bad argument, missing or unreadable file): exit status 2."""
+
+
+def non_negative_int(text):
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def image_size(text):
+    """argparse type: a square image side, a positive multiple of 64 (the backbone halves it
+    6 times)."""
+    value = positive_int(text)
+    if value % 64:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 64 (the backbone halves it 6 "
+                                         f"times), got {value}")
+    return value
+
+
+def add_device_flags(parser, debug_help="show the traceback of internal errors"):
+    """Add the scripts' common --gpu N and --debug flags (read by run_main)."""
+    parser.add_argument("--gpu", type=int, metavar="N",
+                        help="use only GPU number N (sets CUDA_VISIBLE_DEVICES; -1 forces the "
+                        "CPU); default: TensorFlow's default device")
+    parser.add_argument("--debug", action="store_true", help=debug_help)
 
 
 def one_line(text):

@@ -21,8 +21,7 @@ from .modeling.backbone import (build_backbone, compute_backbone_shapes, conv_bl
 from .modeling.box_ops import (apply_box_deltas_graph, box_refinement_graph, clip_boxes_graph,
                                denorm_boxes_graph, norm_boxes_graph, overlaps_graph,
                                trim_zeros_graph)
-from .modeling.builder import (INFERENCE_OUTPUT_NAMES, TRAINING_OUTPUT_NAMES,
-                               build_inference_model, build_training_model)
+from .modeling.builder import build_inference_model, build_training_model
 from .modeling.detection_targets import DetectionTargetLayer, detection_targets_graph
 from .modeling.losses import (mrcnn_bbox_loss_graph, mrcnn_class_loss_graph,
                               mrcnn_mask_loss_graph, rpn_bbox_loss_graph, rpn_class_loss_graph,
@@ -364,10 +363,6 @@ class MaskRCNN:
         for (name, _), value in zip(outputs, values):
             result[name] = np.asarray(value)
         return result
-
-
-INFERENCE_OUTPUTS = INFERENCE_OUTPUT_NAMES
-TRAINING_OUTPUTS = TRAINING_OUTPUT_NAMES
 
 
 def __getattr__(name):

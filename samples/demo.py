@@ -26,8 +26,8 @@ for _path in (COCO_SAMPLE_DIR, REPO_ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from mrcnn.cli import (EXIT_OK, UsageError, import_tensorflow_quietly, one_line,  # noqa: E402
-                       run_main)
+from mrcnn.cli import (EXIT_OK, UsageError, add_device_flags,  # noqa: E402
+                       import_tensorflow_quietly, one_line, run_main)
 
 DEFAULT_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
@@ -70,11 +70,8 @@ def build_parser():
     parser.add_argument("--min-confidence", type=confidence, default=DEFAULT_MIN_CONFIDENCE,
                         help="drop detections scoring below this, 0..1 (default: "
                         f"{DEFAULT_MIN_CONFIDENCE})")
-    parser.add_argument("--gpu", type=int, metavar="N",
-                        help="use only GPU number N (sets CUDA_VISIBLE_DEVICES; -1 forces the "
-                        "CPU); default: TensorFlow's default device")
-    parser.add_argument("--debug", action="store_true",
-                        help="show TensorFlow's log and the traceback of internal errors")
+    add_device_flags(parser,
+                     debug_help="show TensorFlow's log and the traceback of internal errors")
     return parser
 
 

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 
-import keras
 from keras import layers as KL
 
 from .layers import BatchNorm

@@ -50,8 +50,9 @@ if REPO_ROOT not in sys.path:
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, UsageError, check_weights_choice,  # noqa: E402
-                       WEIGHTS_RELEASES_URL, import_tensorflow_quietly, load_starting_weights,
+from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
+                       add_device_flags, check_weights_choice, image_size,
+                       import_tensorflow_quietly, load_starting_weights, non_negative_int,
                        one_line, run_main)
 from mrcnn.config import Config  # noqa: E402
 
@@ -311,21 +312,8 @@ class CocoError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
 
 
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
-def image_size(text):
-    value = non_negative_int(text)
-    if value < 64 or value % 64:
-        raise argparse.ArgumentTypeError(f"must be a multiple of 64, got {text}")
-    return value
 
 
 def build_parser():
@@ -353,11 +341,7 @@ def build_parser():
     parser.add_argument("--image-size", type=image_size, default=None,
                         help="resize images to this square size, a multiple of 64 (default: "
                         f"the config's {CocoConfig.IMAGE_MAX_DIM})")
-    parser.add_argument("--gpu", type=int, metavar="N",
-                        help="use only GPU number N (sets CUDA_VISIBLE_DEVICES; -1 forces the "
-                        "CPU)")
-    parser.add_argument("--debug", action="store_true",
-                        help="show the traceback of internal errors")
+    add_device_flags(parser)
     return parser
 
 

@@ -33,9 +33,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, UsageError, check_weights_choice,  # noqa: E402
-                       WEIGHTS_RELEASES_URL, import_tensorflow_quietly, load_starting_weights,
-                       one_line, run_main)
+from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
+                       add_device_flags, check_weights_choice, image_size,
+                       import_tensorflow_quietly, load_starting_weights, positive_float,
+                       positive_int, run_main)
 from mrcnn.config import Config  # noqa: E402
 
 COCO_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
@@ -253,32 +254,10 @@ class ShapesError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
-def image_size(text):
-    value = positive_int(text)
-    if value % 64:
-        raise argparse.ArgumentTypeError(f"must be a multiple of 64 (the backbone halves it 6 "
-                                         f"times), got {value}")
-    return value
 
 
 def build_parser():
@@ -321,16 +300,12 @@ def build_parser():
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the generated images (validation uses seed + 1) and of "
                         "TensorFlow; default: random")
-    parser.add_argument("--gpu", type=int, metavar="N",
-                        help="use only GPU number N (sets CUDA_VISIBLE_DEVICES; -1 forces the "
-                        "CPU); default: TensorFlow's default device")
     parser.add_argument("--backbone", choices=("resnet50", "resnet101", "small"), default=None,
                         help=f"default: {ShapesConfig.BACKBONE}; small: a light conv net with "
                              "trainable BatchNorm, for training from scratch on a CPU")
     parser.add_argument("--image-size", type=image_size, default=128,
                         help="side of the square images, a multiple of 64 (default: 128)")
-    parser.add_argument("--debug", action="store_true",
-                        help="show the traceback of internal errors")
+    add_device_flags(parser)
     return parser
 
 
