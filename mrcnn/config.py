@@ -42,6 +42,12 @@ class Config:
     # Channels of the top-down FPN layers.
     TOP_DOWN_PYRAMID_SIZE = 256
 
+    # Channels of the RPN's shared 3x3 conv and of the mask head's convs and deconv. Not in
+    # matterport's Config (it fixed them at 512 and 256); smaller values give a lighter model
+    # for small images or a CPU, whose weights no longer fit the COCO files' shapes.
+    RPN_CONV_CHANNELS = 512
+    MASK_HEAD_CHANNELS = 256
+
     # Number of classes, background included.
     NUM_CLASSES = 1
 
@@ -115,6 +121,10 @@ class Config:
     # Learning rate and momentum. The paper's 0.02 tends to explode the weights here.
     LEARNING_RATE = 0.001
     LEARNING_MOMENTUM = 0.9
+
+    # Linear learning-rate warm-up over the first N steps of a run that starts at epoch 0
+    # (LR * step / N). Not in matterport (0: none); helps training from scratch at a high LR.
+    LEARNING_RATE_WARMUP_STEPS = 0
 
     # Weight decay (L2 regularisation).
     WEIGHT_DECAY = 0.0001

@@ -130,6 +130,8 @@ class Trainer:
             self.optimizer.build(keras_model.trainable_variables)
             # Lets Keras callbacks (e.g. ReduceLROnPlateau) reach the optimizer.
             keras_model.optimizer = self.optimizer
+        self.learning_rate = float(learning_rate)
+        self.warmup_steps = int(getattr(config, "LEARNING_RATE_WARMUP_STEPS", 0) or 0)
         self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
                                      dtype=np.float32)
         self._train_step = None
@@ -205,6 +207,7 @@ class Trainer:
             started = time.perf_counter()
             for step in bar:
                 callback_list.on_train_batch_begin(step)
+                self._warm_up(epoch * steps_per_epoch + step)
                 batch = next(train_iter)
                 values = self._train_step(batch).numpy()
                 self._check_finite(values, names, epoch, step, batch)
@@ -235,6 +238,15 @@ class Trainer:
             callback_list.on_epoch_end(epoch, logs)
         callback_list.on_train_end()
         return history
+
+    def _warm_up(self, global_step):
+        """Set the linear warm-up learning rate for 0-based ``global_step`` (a no-op once the
+        warm-up is over, so callbacks that change the rate later keep their value)."""
+        if global_step < self.warmup_steps:
+            self.optimizer.learning_rate.assign(
+                self.learning_rate * (global_step + 1) / self.warmup_steps)
+        elif global_step == self.warmup_steps and self.warmup_steps:
+            self.optimizer.learning_rate.assign(self.learning_rate)
 
     def _check_finite(self, values, names, epoch, step, batch):
         if np.all(np.isfinite(values)):

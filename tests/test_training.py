@@ -136,3 +136,45 @@ def test_gpu_count_above_visible_gpus_is_a_clear_error():
     with pytest.raises(ValueError, match="GPU_COUNT is 2 but 0 GPU"):
         training.make_strategy(TwoGpus())
 
+
+
+def test_learning_rate_warm_up_is_linear_then_constant():
+    import keras
+    import tensorflow as tf
+
+    class WarmUp(Config):
+        NAME = "x"
+        LEARNING_RATE_WARMUP_STEPS = 4
+
+    inputs = keras.Input((3,))
+    tiny = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    trainer = training.Trainer(tiny, WarmUp(), tf.distribute.get_strategy(), learning_rate=0.04)
+    rates = []
+    for step in range(6):
+        trainer._warm_up(step)
+        rates.append(float(trainer.optimizer.learning_rate.numpy()))
+    np.testing.assert_allclose(rates, [0.01, 0.02, 0.03, 0.04, 0.04, 0.04], rtol=1e-6)
+    # After the warm-up, a rate set by someone else (e.g. a callback) is left alone.
+    trainer.optimizer.learning_rate.assign(0.005)
+    trainer._warm_up(7)
+    assert float(trainer.optimizer.learning_rate.numpy()) == pytest.approx(0.005)
+
+
+def test_head_channel_options_size_the_rpn_and_mask_head():
+    import keras
+
+    from mrcnn.modeling.roi_heads import build_fpn_mask_graph
+    from mrcnn.modeling.rpn import build_rpn_model
+
+    rpn = build_rpn_model(anchor_stride=1, anchors_per_location=3, depth=16, conv_channels=24)
+    assert rpn.get_layer("rpn_conv_shared").kernel.shape == (3, 3, 16, 24)
+    rois = keras.Input((None, 4))
+    meta = keras.Input((16,))
+    feature_maps = [keras.Input((None, None, 16)) for _ in range(4)]
+    masks = build_fpn_mask_graph(rois, feature_maps, meta, pool_size=7, num_classes=3,
+                                 channels=20)
+    head = keras.Model([rois, meta, *feature_maps], masks)
+    assert head.get_layer("mrcnn_mask_conv1").get_weights()[0].shape == (3, 3, 16, 20)
+    assert head.get_layer("mrcnn_mask_deconv").get_weights()[0].shape == (2, 2, 20, 20)
+    assert head.get_layer("mrcnn_mask").get_weights()[0].shape == (1, 1, 20, 3)
+    assert tuple(masks.shape[2:]) == (14, 14, 3)

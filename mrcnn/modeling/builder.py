@@ -43,7 +43,7 @@ def build_rpn_and_features(input_image, config):
     rpn_feature_maps, mrcnn_feature_maps = build_fpn(c2, c3, c4, c5,
                                                      config.TOP_DOWN_PYRAMID_SIZE)
     rpn = build_rpn_model(config.RPN_ANCHOR_STRIDE, len(config.RPN_ANCHOR_RATIOS),
-                          config.TOP_DOWN_PYRAMID_SIZE)
+                          config.TOP_DOWN_PYRAMID_SIZE, config.RPN_CONV_CHANNELS)
     level_outputs = [rpn([p]) for p in rpn_feature_maps]
     rpn_class_logits, rpn_class, rpn_bbox = [
         KL.Concatenate(axis=1, name=name)(list(per_level))
@@ -82,7 +82,8 @@ def build_inference_model(config):
         detections)
     mrcnn_mask = build_fpn_mask_graph(detection_boxes, mrcnn_feature_maps, input_image_meta,
                                       config.MASK_POOL_SIZE, config.NUM_CLASSES,
-                                      train_bn=config.TRAIN_BN, row_selector=detection_class_ids)
+                                      train_bn=config.TRAIN_BN, row_selector=detection_class_ids,
+                                      channels=config.MASK_HEAD_CHANNELS)
     return keras.Model([input_image, input_image_meta, input_anchors],
                        [detections, mrcnn_class, mrcnn_bbox, mrcnn_mask, rpn_rois, rpn_class,
                         rpn_bbox],
@@ -143,7 +144,8 @@ def build_training_model(config):
     mrcnn_mask = build_fpn_mask_graph(rois, mrcnn_feature_maps, input_image_meta,
                                       config.MASK_POOL_SIZE, config.NUM_CLASSES,
                                       train_bn=config.TRAIN_BN,
-                                      row_selector=None if config.TRAIN_BN else target_class_ids)
+                                      row_selector=None if config.TRAIN_BN else target_class_ids,
+                                      channels=config.MASK_HEAD_CHANNELS)
     output_rois = Identity(name="output_rois")(rois)
 
     def rpn_bbox_loss(target, match, predicted):

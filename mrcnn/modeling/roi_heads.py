@@ -41,7 +41,7 @@ def fpn_classifier_graph(rois, feature_maps, image_meta, pool_size, num_classes,
 
 
 def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes, train_bn=True,
-                         row_selector=None):
+                         row_selector=None, channels=256):
     """Mask head: four 3x3 convs, a 2x deconv and a per-class sigmoid.
 
     rois: [batch, num_rois, (y1, x1, y2, x2)] normalised; feature_maps: [P2, P3, P4, P5].
@@ -50,6 +50,7 @@ def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes,
     ids (the padding rows' masks are never used); training with frozen BatchNorm passes the
     ROIs' target class ids (only positive ROIs enter the mask loss). Each ROI's mask is
     computed independently, so the selected rows' masks are unchanged.
+    channels: of the four convs and the deconv (matterport: 256).
     Returns masks [batch, num_rois, 2 * pool_size, 2 * pool_size, NUM_CLASSES] in 0..1.
     """
     frozen = not train_bn
@@ -58,10 +59,11 @@ def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes,
     if row_selector is not None:
         x = GatherRows(name="mrcnn_mask_selected_rows")([x, row_selector])
     for i in range(1, 5):
-        x = TimeDistributed(KL.Conv2D(256, (3, 3), padding="same"), name=f"mrcnn_mask_conv{i}")(x)
+        x = TimeDistributed(KL.Conv2D(channels, (3, 3), padding="same"),
+                            name=f"mrcnn_mask_conv{i}")(x)
         x = TimeDistributed(BatchNorm(frozen=frozen), name=f"mrcnn_mask_bn{i}")(x)
         x = KL.Activation("relu")(x)
-    x = TimeDistributed(KL.Conv2DTranspose(256, (2, 2), strides=2, activation="relu"),
+    x = TimeDistributed(KL.Conv2DTranspose(channels, (2, 2), strides=2, activation="relu"),
                         name="mrcnn_mask_deconv")(x)
     mask_conv = KL.Conv2D(num_classes, (1, 1), strides=1, activation="sigmoid")
     if row_selector is None:

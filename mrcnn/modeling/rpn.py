@@ -10,15 +10,18 @@ from .box_ops import apply_box_deltas_graph, clip_boxes_graph, zero_non_finite
 from .layers import Float32Layer
 
 
-def rpn_graph(feature_map, anchors_per_location, anchor_stride):
+def rpn_graph(feature_map, anchors_per_location, anchor_stride, conv_channels=512):
     """RPN head on one feature map [batch, H, W, depth].
+
+    conv_channels: channels of the shared 3x3 conv (matterport: 512).
 
     Returns:
         rpn_class_logits: [batch, H * W * anchors_per_location, 2] (background, foreground)
         rpn_probs: [batch, H * W * anchors_per_location, 2] softmax of the logits
         rpn_bbox: [batch, H * W * anchors_per_location, (dy, dx, log(dh), log(dw))]
     """
-    shared = KL.Conv2D(512, (3, 3), padding="same", activation="relu", strides=anchor_stride,
+    shared = KL.Conv2D(conv_channels, (3, 3), padding="same", activation="relu",
+                       strides=anchor_stride,
                        name="rpn_conv_shared")(feature_map)
     x = KL.Conv2D(2 * anchors_per_location, (1, 1), padding="valid", activation="linear",
                   name="rpn_class_raw")(shared)
@@ -30,14 +33,14 @@ def rpn_graph(feature_map, anchors_per_location, anchor_stride):
     return [rpn_class_logits, rpn_probs, rpn_bbox]
 
 
-def build_rpn_model(anchor_stride, anchors_per_location, depth):
+def build_rpn_model(anchor_stride, anchors_per_location, depth, conv_channels=512):
     """The RPN head as a model, so one set of weights serves every pyramid level.
 
     In weights files it is the single group ``rpn_model`` holding the weights of
     ``rpn_conv_shared``, ``rpn_class_raw`` and ``rpn_bbox_pred``.
     """
     input_feature_map = KL.Input(shape=[None, None, depth], name="input_rpn_feature_map")
-    outputs = rpn_graph(input_feature_map, anchors_per_location, anchor_stride)
+    outputs = rpn_graph(input_feature_map, anchors_per_location, anchor_stride, conv_channels)
     return keras.Model([input_feature_map], outputs, name="rpn_model")
 
 
