@@ -318,7 +318,8 @@ class MaskRCNN:
                               validation_steps=self.config.VALIDATION_STEPS,
                               checkpoint_path=self.checkpoint_path, log_dir=self.log_dir,
                               callbacks=custom_callbacks)
-        self.epoch = max(self.epoch, epochs)
+        # The epochs run (fewer than asked when a callback stopped training early).
+        self.epoch = max(self.epoch, self.epoch + len(history.get("loss", [])))
         return history
 
     # ------------------------------------------------------------------ introspection

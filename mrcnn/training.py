@@ -31,6 +31,35 @@ LAYER_PRESETS = {
 }
 
 
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training at the end of the last epoch that fits in ``seconds`` of wall time.
+
+    After each epoch it predicts the next one's duration as the longest epoch so far and
+    stops when that would overrun the limit, so every epoch run is complete and checkpointed.
+    The clock starts with training (model building and weight loading are not counted).
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = float(seconds)
+        self.started = self.epoch_started = None
+        self.longest_epoch = 0.0
+        self.stopped_early = False
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.longest_epoch = max(self.longest_epoch, now - self.epoch_started)
+        if now - self.started + self.longest_epoch > self.seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+
 class TrainingDivergedError(RuntimeError):
     """A loss became NaN or infinite; the message names the epoch, step and image ids."""
 
@@ -198,6 +227,7 @@ class Trainer:
         val_iter = (iter(self.strategy.experimental_distribute_dataset(val_data))
                     if val_data is not None and validation_steps else None)
         history = {}
+        self.keras_model.stop_training = False
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
@@ -236,6 +266,9 @@ class Trainer:
                                    if k in ("loss", "val_loss"))
                 print(f"Epoch {epoch + 1}/{epochs}: {summary}; saved {path}")
             callback_list.on_epoch_end(epoch, logs)
+            # Keras' convention: a callback (EarlyStopping, a time limit) asks to stop here.
+            if self.keras_model.stop_training:
+                break
         callback_list.on_train_end()
         return history
 

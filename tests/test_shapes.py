@@ -202,11 +202,15 @@ def test_train_smoke_from_scratch(tmp_path):
     logs = tmp_path / "logs"
     completed = run_shapes(["train", "--weights", "none", "--num-train", "4", "--num-val", "2",
                             "--steps-per-epoch", "1", "--validation-steps", "1",
-                            "--images-per-gpu", "2", "--epochs", "1", "--image-size", "64",
-                            "--backbone", "resnet50", "--seed", "0", "--logs", logs],
+                            "--images-per-gpu", "2", "--epochs", "3", "--image-size", "64",
+                            "--backbone", "small", "--seed", "0", "--logs", logs,
+                            # Any epoch takes longer than 0.001 minutes: stop after the first.
+                            "--time-limit", "0.001"],
                            cwd=tmp_path, timeout=MODEL_TIMEOUT)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    checkpoints = sorted(logs.glob("shapes*/mask_rcnn_shapes_0001.h5"))
-    assert len(checkpoints) == 1
+    checkpoints = sorted(logs.glob("shapes*/mask_rcnn_shapes_*.h5"))
+    assert [c.name for c in checkpoints] == ["mask_rcnn_shapes_0001.h5"]
+    assert "Trained to epoch 1 in" in completed.stdout
+    assert "(time limit)" in completed.stdout
     assert "mAP@0.5" in completed.stdout
     assert "triangle" in completed.stdout

@@ -178,3 +178,25 @@ def test_head_channel_options_size_the_rpn_and_mask_head():
     assert head.get_layer("mrcnn_mask_deconv").get_weights()[0].shape == (2, 2, 20, 20)
     assert head.get_layer("mrcnn_mask").get_weights()[0].shape == (1, 1, 20, 3)
     assert tuple(masks.shape[2:]) == (14, 14, 3)
+
+
+def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])
+
+    class Model:
+        stop_training = False
+
+    limit = training.TimeLimit(seconds=100)
+    limit.set_model(Model())
+    limit.on_train_begin()
+    epochs_run = 0
+    for epoch in range(10):
+        limit.on_epoch_begin(epoch)
+        clock["now"] += 30.0  # each epoch takes 30 s
+        limit.on_epoch_end(epoch)
+        epochs_run += 1
+        if limit.model.stop_training:
+            break
+    # 3 epochs end at 90 s; a 4th would end at 120 s, past the limit.
+    assert epochs_run == 3 and limit.stopped_early

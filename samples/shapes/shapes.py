@@ -22,6 +22,7 @@ import math
 import os
 import random
 import sys
+import time
 
 # Import the library from this checkout, whatever the current folder is.
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -108,11 +109,24 @@ def small_backbone_shapes(image_shape):
                      for stride in (4, 8, 16, 32, 64)])
 
 
-# Config overrides of --backbone small.
+# Config overrides of --backbone small: the light backbone and heads sized for 128-px images
+# of a few large objects, so that training from scratch on a 2-core CPU takes minutes (about
+# 0.35 s per step of 8 images instead of 2.7 s with ResNet101 and matterport's heads).
 SMALL_BACKBONE_OVERRIDES = {
     "BACKBONE": staticmethod(small_backbone),
     "COMPUTE_BACKBONE_SHAPE": staticmethod(small_backbone_shapes),
+    "TOP_DOWN_PYRAMID_SIZE": 128,
+    "RPN_CONV_CHANNELS": 128,
     "FPN_CLASSIF_FC_LAYERS_SIZE": 256,
+    "MASK_HEAD_CHANNELS": 128,
+    # 14x14 masks (7x7 pooling) are enough for shapes 40..64 px across.
+    "MASK_POOL_SIZE": 7,
+    "MASK_SHAPE": [14, 14],
+    # At most 4 shapes per image: 300 proposals cover them.
+    "POST_NMS_ROIS_TRAINING": 300,
+    "POST_NMS_ROIS_INFERENCE": 300,
+    # From scratch at a high learning rate, the first steps need a gentler one.
+    "LEARNING_RATE_WARMUP_STEPS": 100,
 }
 
 
@@ -286,6 +300,9 @@ def build_parser():
                         "heads from coco/imagenet weights, otherwise all)")
     parser.add_argument("--lr", type=positive_float, default=None,
                         help=f"learning rate (default: {ShapesConfig.LEARNING_RATE})")
+    parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
+                        help="stop after the last epoch that ends within this many minutes of "
+                        "training (the evaluation then uses its checkpoint)")
     parser.add_argument("--num-train", type=positive_int, default=500,
                         help="training images (default: 500)")
     parser.add_argument("--num-val", type=positive_int, default=50,
@@ -387,8 +404,15 @@ def run(args):
                               exclude_coco_heads=True)
         layers = args.layers or ("heads" if args.weights.lower() in ("coco", "imagenet")
                                  else "all")
+        callbacks = []
+        if args.time_limit:
+            from mrcnn.training import TimeLimit
+            callbacks.append(TimeLimit(args.time_limit * 60))
+        started = time.perf_counter()
         model.train(datasets["train"], datasets["val"], learning_rate=config.LEARNING_RATE,
-                    epochs=args.epochs, layers=layers)
+                    epochs=args.epochs, layers=layers, custom_callbacks=callbacks)
+        print(f"Trained to epoch {model.epoch} in {(time.perf_counter() - started) / 60:.1f} "
+              "minutes" + (" (time limit)" if callbacks and callbacks[0].stopped_early else ""))
         checkpoint = newest_checkpoint(model)
         inference_model = modellib.MaskRCNN(mode="inference",
                                             config=make_config(InferenceConfig, args, False),
