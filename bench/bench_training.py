@@ -6,6 +6,8 @@ Usage:
                                                     #   128 px, 8 images, 32 ROIs)
     python bench/bench_training.py --config brands  # BrandsConfig (ResNet101, 128 px, 2 images,
                                                     #   48 classes, 32 ROIs)
+    python bench/bench_training.py --config shapes-small  # shapes with `--backbone small`
+                                                    #   (light backbone and heads, 8 images)
 
 Both train all layers on synthetic shapes (the class count only sizes the heads), starting from
 the random initialisation; the first steps (tracing) are excluded from the median.
@@ -32,6 +34,9 @@ def make_config(name):
 
     if name == "shapes":
         return shapes.ShapesConfig()
+    if name == "shapes-small":
+        return type("ShapesSmallConfig", (shapes.ShapesConfig,),
+                    dict(shapes.SMALL_BACKBONE_OVERRIDES))()
 
     class BrandsLikeConfig(shapes.ShapesConfig):
         NAME = "brands"
@@ -70,7 +75,8 @@ def run_one(name, steps, warmup):
             assert np.all(np.isfinite(values))
     step_s = statistics.median(times[warmup:])
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"config={name} backbone={config.BACKBONE} input={int(config.IMAGE_MAX_DIM)}px "
+    backbone = getattr(config.BACKBONE, "__name__", config.BACKBONE)
+    print(f"config={name} backbone={backbone} input={int(config.IMAGE_MAX_DIM)}px "
           f"images/step={config.BATCH_SIZE} rois/image={config.TRAIN_ROIS_PER_IMAGE} "
           f"classes={config.NUM_CLASSES}")
     print(f"  first step (tracing) : {times[0]:8.1f} s")
@@ -82,8 +88,8 @@ def run_one(name, steps, warmup):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", choices=["shapes", "brands"],
-                        help="run one config in this process (default: both, one process each)")
+    parser.add_argument("--config", choices=["shapes", "brands", "shapes-small"],
+                        help="run one config in this process (default: all three, one process each)")
     parser.add_argument("--steps", type=int, default=8, help="timed steps after warm-up")
     parser.add_argument("--warmup", type=int, default=2, help="untimed first steps")
     args = parser.parse_args()
@@ -91,7 +97,7 @@ def main():
         run_one(args.config, args.steps, args.warmup)
         return 0
     status = 0
-    for name in ("shapes", "brands"):
+    for name in ("shapes", "brands", "shapes-small"):
         status |= subprocess.call([sys.executable, __file__, "--config", name,
                                    "--steps", str(args.steps), "--warmup", str(args.warmup)])
     return status

@@ -33,7 +33,8 @@ for _path in (BLOCK_DIR, REPO_ROOT):
 
 import logo_eraser  # noqa: E402
 from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
-                       import_tensorflow_quietly, non_negative_int, one_line, run_main)
+                       import_tensorflow_quietly, non_negative_int, one_line, run_main,
+                       unit_interval)
 
 WEIGHTS_FILENAME = "mask_rcnn_brands.h5"
 # Looked up in this order when --weights is not given.
@@ -48,15 +49,6 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".
                     ".pgm", ".pnm")
 
 
-def confidence(text):
-    """argparse type: a float in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def build_parser():
@@ -77,7 +69,7 @@ def build_parser():
                         help=f"model weights, Keras HDF5 (default: "
                         f"{' then '.join(DEFAULT_WEIGHTS_PATHS)}); 48 classes (brands) or 2 "
                         "(class-agnostic logo model)")
-    parser.add_argument("--min-confidence", type=confidence,
+    parser.add_argument("--min-confidence", type=unit_interval,
                         default=logo_eraser.DEFAULT_MIN_CONFIDENCE,
                         help="ignore detections scoring below this, 0..1 (default: "
                         f"{logo_eraser.DEFAULT_MIN_CONFIDENCE})")

@@ -39,12 +39,15 @@ import sys
 
 # Import the library from this checkout, whatever the current folder is.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+BRANDS_SAMPLE_DIR = os.path.join(REPO_ROOT, "samples", "brands")
+for _path in (REPO_ROOT, BRANDS_SAMPLE_DIR):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+import brands  # noqa: E402
 from mrcnn.cli import UsageError  # noqa: E402
 
 STYLES = ("mosaic", "blur", "solid", "inpaint")
@@ -74,19 +77,8 @@ INPAINT_RADIUS = 5
 # Dilation when none is given: one pixel of the model's input, in photo pixels, at least this.
 MIN_DEFAULT_DILATION = 2
 
-# FlickrLogos-47 class names, dataset ids 0..46 (model class id = dataset id + 1). Used when
-# samples/brands/brands.py does not expose the list itself.
-FLICKRLOGOS47_CLASS_NAMES = (
-    "HP", "adidas_symbol", "adidas_text", "aldi", "apple", "becks_symbol", "becks_text", "bmw",
-    "carlsberg_symbol", "carlsberg_text", "chimay_symbol", "chimay_text", "cocacola",
-    "corona_symbol", "corona_text", "dhl", "erdinger_symbol", "erdinger_text", "esso_symbol",
-    "esso_text", "fedex", "ferrari", "ford", "fosters_symbol", "fosters_text", "google",
-    "guinness_symbol", "guinness_text", "heineken", "milka", "nvidia_symbol", "nvidia_text",
-    "paulaner_symbol", "paulaner_text", "pepsi_symbol", "pepsi_text", "rittersport", "shell",
-    "singha_symbol", "singha_text", "starbucks", "stellaartois_symbol", "stellaartois_text",
-    "texaco", "tsingtao_symbol", "tsingtao_text", "ups",
-)
-BRANDS_NUM_CLASSES = 1 + len(FLICKRLOGOS47_CLASS_NAMES)
+# The brands model: background + the 47 FlickrLogos-47 classes (model class = dataset id + 1).
+BRANDS_NUM_CLASSES = 1 + len(brands.CLASS_NAMES)
 AGNOSTIC_CLASS_NAMES = ("BG", "logo")
 # The layer whose kernel [features, NUM_CLASSES] tells the class count of a weights file.
 CLASS_LOGITS_LAYER = "mrcnn_class_logits"
@@ -100,48 +92,10 @@ class WeightsLayoutError(UsageError):
 #  Class names and model configuration
 ############################################################
 
-def _brands_module():
-    """samples/brands/brands.py as a module (it puts the repository on sys.path itself)."""
-    import importlib.util
-
-    if "brands" in sys.modules:
-        return sys.modules["brands"]
-    path = os.path.join(REPO_ROOT, "samples", "brands", "brands.py")
-    spec = importlib.util.spec_from_file_location("brands", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["brands"] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules["brands"]
-        raise
-    return module
-
-
-def _names_exposed_by(module):
-    """The 47 FlickrLogos-47 names if ``module`` exposes them (with or without "BG" first),
-    preferably as CLASS_NAMES, else as any other public list of names."""
-    attributes = ["CLASS_NAMES"] + sorted(name for name in vars(module)
-                                          if not name.startswith("_") and name != "CLASS_NAMES")
-    for attribute in attributes:
-        value = getattr(module, attribute, None)
-        if not isinstance(value, (list, tuple)):
-            continue
-        names = list(value)
-        if not all(isinstance(name, str) for name in names):
-            continue
-        if len(names) == BRANDS_NUM_CLASSES and names[0] == "BG":
-            names = names[1:]
-        if len(names) == len(FLICKRLOGOS47_CLASS_NAMES) and {"HP", "ups"} <= set(names):
-            return names
-    return None
-
-
 def brand_class_names():
     """The brands model's 48 class names: "BG", then the 47 FlickrLogos-47 classes in dataset-id
-    order. Taken from samples/brands/brands.py when it exposes them, else the built-in list."""
-    names = _names_exposed_by(_brands_module())
-    return ["BG"] + list(names or FLICKRLOGOS47_CLASS_NAMES)
+    order (samples/brands)."""
+    return ["BG"] + list(brands.CLASS_NAMES)
 
 
 def class_names_for(num_classes):
@@ -244,7 +198,7 @@ def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
             f"weights file {weights_path} is for {num_classes} classes; the eraser needs the "
             f"brands model ({BRANDS_NUM_CLASSES} classes: background + FlickrLogos-47) or a "
             f"class-agnostic logo model (2 classes)")
-    base = _brands_module().BrandsInferenceConfig
+    base = brands.BrandsInferenceConfig
 
     class EraserConfig(base):
         NUM_CLASSES = num_classes

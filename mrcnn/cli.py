@@ -49,6 +49,17 @@ def positive_float(text):
     return value
 
 
+def unit_interval(text):
+    """argparse type: a number between 0 and 1, both included (a confidence threshold)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
 def image_size(text):
     """argparse type: a square image side, a positive multiple of 64 (the backbone halves it
     6 times)."""

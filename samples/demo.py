@@ -27,7 +27,8 @@ for _path in (COCO_SAMPLE_DIR, REPO_ROOT):
         sys.path.insert(0, _path)
 
 from mrcnn.cli import (EXIT_OK, UsageError, add_device_flags,  # noqa: E402
-                       import_tensorflow_quietly, one_line, run_main)
+                       import_tensorflow_quietly, one_line, run_main,
+                       unit_interval)
 
 DEFAULT_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
@@ -42,15 +43,6 @@ class DemoError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
 
 
-def confidence(text):
-    """argparse type: a float in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def build_parser():
@@ -67,7 +59,7 @@ def build_parser():
                         f"extension one of {', '.join(OUTPUT_EXTENSIONS)}")
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS_PATH,
                         help=f"COCO weights file, Keras HDF5 (default: {DEFAULT_WEIGHTS_PATH})")
-    parser.add_argument("--min-confidence", type=confidence, default=DEFAULT_MIN_CONFIDENCE,
+    parser.add_argument("--min-confidence", type=unit_interval, default=DEFAULT_MIN_CONFIDENCE,
                         help="drop detections scoring below this, 0..1 (default: "
                         f"{DEFAULT_MIN_CONFIDENCE})")
     add_device_flags(parser,

@@ -439,16 +439,6 @@ def test_brand_class_names_shift_dataset_ids_by_one():
     # Dataset id k is model class k + 1: HP is class 1, not the background.
     assert names[:3] == ["BG", "HP", "adidas_symbol"]
     assert names[47] == "ups"
-    assert names[1:] == list(logo_eraser.FLICKRLOGOS47_CLASS_NAMES)
-
-
-def test_class_names_come_from_a_module_that_exposes_them():
-    import types
-
-    module = types.SimpleNamespace(CLASS_NAMES=("HP",) + tuple(f"brand{i}" for i in range(45))
-                                   + ("ups",))
-    assert logo_eraser._names_exposed_by(module)[1] == "brand0"
-    assert logo_eraser._names_exposed_by(types.SimpleNamespace(OTHER=["a", "b"])) is None
 
 
 def test_resolve_keep_is_case_insensitive_and_lists_valid_names_on_error():

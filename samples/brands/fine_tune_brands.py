@@ -43,7 +43,7 @@ from brands import BrandsConfig, BrandsInferenceConfig  # noqa: E402
 from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
                        add_device_flags, check_weights_choice, import_tensorflow_quietly,
                        load_starting_weights, non_negative_int, one_line, positive_float,
-                       positive_int, run_main)
+                       positive_int, run_main, unit_interval)
 
 DATASET_FOLDER_NAME = "FlickrLogos_47"
 # Where the dataset is looked for without --dataset, in this order.
@@ -83,15 +83,6 @@ def fraction(text):
     return value
 
 
-def confidence(text):
-    """argparse type: a number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
 
 
 def coco_weights_path():
@@ -162,7 +153,7 @@ def build_parser():
     parser.add_argument("--include-negatives", action="store_true",
                         help="evaluate: also run on the test split's no-logo photos "
                         "(filelist.txt); detections there count as false positives")
-    parser.add_argument("--min-confidence", type=confidence, default=0.0,
+    parser.add_argument("--min-confidence", type=unit_interval, default=0.0,
                         help="evaluate: detection score threshold (default: 0, as COCO "
                         "evaluation expects)")
     add_device_flags(parser)
