@@ -126,6 +126,11 @@ class Config:
     # (LR * step / N). Not in matterport (0: none); helps training from scratch at a high LR.
     LEARNING_RATE_WARMUP_STEPS = 0
 
+    # Training: add the ground-truth boxes to the RPN proposals that the ROI heads' targets are
+    # sampled from (detectron2's PROPOSAL_APPEND_GT). Not in matterport (False): from scratch,
+    # an untrained RPN rarely proposes small objects, and the heads would see no positive ROI.
+    PROPOSALS_APPEND_GT = False
+
     # Weight decay (L2 regularisation).
     WEIGHT_DECAY = 0.0001
 

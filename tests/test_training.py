@@ -200,3 +200,43 @@ def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
             break
     # 3 epochs end at 90 s; a 4th would end at 120 s, past the limit.
     assert epochs_run == 3 and limit.stopped_early
+
+
+def test_proposals_append_gt_makes_every_gt_box_a_training_roi():
+    import tensorflow as tf
+
+    from mrcnn import utils
+    from mrcnn.data import make_training_dataset
+    from mrcnn.modeling.builder import build_training_model
+
+    class AppendGt(Config):
+        NAME = "append_gt"
+        NUM_CLASSES = 4
+        IMAGES_PER_GPU = 1
+        IMAGE_MIN_DIM = IMAGE_MAX_DIM = 64
+        BACKBONE = staticmethod(shapes.small_backbone)
+        COMPUTE_BACKBONE_SHAPE = staticmethod(shapes.small_backbone_shapes)
+        TOP_DOWN_PYRAMID_SIZE = RPN_CONV_CHANNELS = 32
+        FPN_CLASSIF_FC_LAYERS_SIZE = 32
+        MASK_HEAD_CHANNELS = 16
+        RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
+        POST_NMS_ROIS_TRAINING = 50
+        TRAIN_ROIS_PER_IMAGE = 16
+        MAX_GT_INSTANCES = 4
+        PROPOSALS_APPEND_GT = True
+
+    tf.random.set_seed(0)
+    config = AppendGt()
+    model = build_training_model(config)
+    inputs = next(iter(make_training_dataset(shapes_dataset(2, seed=3), config, seed=0)))
+    from mrcnn.modeling.builder import TRAINING_OUTPUT_NAMES
+
+    outputs = dict(zip(TRAINING_OUTPUT_NAMES, model(list(inputs), training=True)))
+    rois = outputs["output_rois"].numpy()[0]
+    gt_ids, gt_boxes = inputs[4].numpy()[0], inputs[5].numpy()[0]
+    gt = utils.norm_boxes(gt_boxes[gt_ids > 0], (64, 64))
+    assert len(gt) >= 1
+    # An untrained RPN proposes nothing this exact; with the GT appended, each GT box is a
+    # positive ROI (IoU 1), sampled before any other.
+    for box in gt:
+        assert np.isclose(rois, box, atol=1e-5).all(axis=1).any(), box

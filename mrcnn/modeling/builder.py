@@ -126,6 +126,9 @@ def build_training_model(config):
               input_gt_class_ids, input_gt_boxes, input_gt_masks]
     if config.USE_RPN_ROIS:
         target_rois = rpn_rois
+        if config.PROPOSALS_APPEND_GT:
+            # The zero padding rows of both are dropped by the target layer.
+            target_rois = KL.Concatenate(axis=1, name="proposals_with_gt")([rpn_rois, gt_boxes])
     else:
         input_rois = KL.Input(shape=[config.POST_NMS_ROIS_TRAINING, 4], name="input_roi",
                               dtype="int32")

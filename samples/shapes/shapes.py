@@ -39,6 +39,7 @@ from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
                        import_tensorflow_quietly, load_starting_weights, positive_float,
                        positive_int, run_main)
 from mrcnn.config import Config  # noqa: E402
+from mrcnn.modeling.small_backbone import small_backbone, small_backbone_shapes  # noqa: E402
 
 COCO_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
@@ -77,36 +78,6 @@ class ShapesConfig(Config):
     STEPS_PER_EPOCH = 100
 
     VALIDATION_STEPS = 5
-
-
-def small_backbone(input_image, stage5=True, train_bn=True):
-    """A light backbone for training from scratch on a CPU (``--backbone small``).
-
-    Five stages of two 3x3 convs with BatchNorm (the first strided), 32..256 channels; returns
-    [C1, C2, C3, C4, C5] at strides 2..32 like ResNet, as a callable BACKBONE must. About 2% of
-    ResNet101's multiply-adds at the same size. Its BatchNorm always trains (``train_bn`` is
-    ignored): from random weights, frozen statistics would normalise nothing, and batches of
-    8 images give usable ones. The heads keep the config's TRAIN_BN.
-    """
-    from keras import layers as KL
-
-    from mrcnn.model import BatchNorm
-
-    x, stages = input_image, []
-    for stage, channels in enumerate((32, 64, 128, 256, 256), start=1):
-        for part, strides in (("a", 2), ("b", 1)):
-            x = KL.Conv2D(channels, (3, 3), strides=strides, padding="same", use_bias=False,
-                          name=f"small_c{stage}{part}")(x)
-            x = BatchNorm(name=f"small_bn{stage}{part}", frozen=False)(x)
-            x = KL.Activation("relu")(x)
-        stages.append(x)
-    return stages
-
-
-def small_backbone_shapes(image_shape):
-    """Feature-map sizes of small_backbone at the FPN strides 4..64 (COMPUTE_BACKBONE_SHAPE)."""
-    return np.array([[int(np.ceil(image_shape[0] / stride)), int(np.ceil(image_shape[1] / stride))]
-                     for stride in (4, 8, 16, 32, 64)])
 
 
 # Config overrides of --backbone small: the light backbone and heads sized for 128-px images
