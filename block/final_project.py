@@ -38,8 +38,10 @@ from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
 
 WEIGHTS_FILENAME = "mask_rcnn_brands.h5"
 # Looked up in this order when --weights is not given.
+# The class-agnostic logo model shipped in the repository (trained on synthetic logos).
+SHIPPED_WEIGHTS_PATH = os.path.join(BLOCK_DIR, "mask_rcnn_logo.h5")
 DEFAULT_WEIGHTS_PATHS = (os.path.join(REPO_ROOT, WEIGHTS_FILENAME),
-                         os.path.join(BLOCK_DIR, WEIGHTS_FILENAME))
+                         os.path.join(BLOCK_DIR, WEIGHTS_FILENAME), SHIPPED_WEIGHTS_PATH)
 TRAIN_SCRIPT = os.path.join("samples", "brands", "fine_tune_brands.py")
 DEFAULT_OUTPUT_FILE = "eraser.png"
 DEFAULT_OUTPUT_FOLDER = "eraser"
@@ -67,8 +69,9 @@ def build_parser():
                         f"./{DEFAULT_OUTPUT_FOLDER}/, created if needed)")
     parser.add_argument("--weights",
                         help=f"model weights, Keras HDF5 (default: "
-                        f"{' then '.join(DEFAULT_WEIGHTS_PATHS)}); 48 classes (brands) or 2 "
-                        "(class-agnostic logo model)")
+                        f"{' then '.join(DEFAULT_WEIGHTS_PATHS)}, the last being the "
+                        "class-agnostic logo model shipped in block/); 48 classes (brands) or "
+                        "2 (class-agnostic logo model)")
     parser.add_argument("--min-confidence", type=unit_interval,
                         default=logo_eraser.DEFAULT_MIN_CONFIDENCE,
                         help="ignore detections scoring below this, 0..1 (default: "
@@ -188,8 +191,9 @@ def resolve_weights(weights_arg):
         if os.path.exists(path):
             return path
     raise UsageError(f"weights file not found: {DEFAULT_WEIGHTS_PATHS[0]} (nor "
-                     f"{DEFAULT_WEIGHTS_PATHS[1]}); nothing is downloaded: train it with "
-                     f"{TRAIN_SCRIPT} or pass --weights PATH")
+                     f"{', '.join(DEFAULT_WEIGHTS_PATHS[1:])}); nothing is downloaded: train "
+                     f"it with {TRAIN_SCRIPT} (--model logo for the class-agnostic model) or "
+                     "pass --weights PATH")
 
 
 def check_json_path(json_path, protected):

@@ -80,6 +80,8 @@ MIN_DEFAULT_DILATION = 2
 # The brands model: background + the 47 FlickrLogos-47 classes (model class = dataset id + 1).
 BRANDS_NUM_CLASSES = 1 + len(brands.CLASS_NAMES)
 AGNOSTIC_CLASS_NAMES = ("BG", "logo")
+# The first layer of the small backbone: its presence marks the light logo model's files.
+SMALL_BACKBONE_FIRST_LAYER = "small_c1a"
 # The layer whose kernel [features, NUM_CLASSES] tells the class count of a weights file.
 CLASS_LOGITS_LAYER = "mrcnn_class_logits"
 
@@ -184,10 +186,13 @@ def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
 
     The class count comes from the file (mrcnn_class_logits): 48 gives the FlickrLogos-47
     brands model (``BrandsInferenceConfig``: ResNet101, 128-px input), 2 gives the same network
-    as a class-agnostic "logo" detector. The file's whole layout (every array name and shape) is
+    as a class-agnostic "logo" detector. A file with the small backbone's layers
+    (``small_c1a``...) is the light class-agnostic model (``LogoInferenceConfig``, the one
+    shipped in block/). The ResNet101 file's whole layout (every array name and shape) is
     checked here, in about a second, rather than after the slow model build.
 
-    Returns a ``BrandsInferenceConfig`` instance with NUM_CLASSES from the file,
+    Returns a ``BrandsInferenceConfig`` (or ``LogoInferenceConfig``) instance with NUM_CLASSES
+    from the file,
     DETECTION_MIN_CONFIDENCE = ``min_confidence`` and ``CLASS_NAMES`` (background first).
     Raises WeightsLayoutError (one line naming the file) when the file does not fit.
     """
@@ -198,7 +203,12 @@ def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
             f"weights file {weights_path} is for {num_classes} classes; the eraser needs the "
             f"brands model ({BRANDS_NUM_CLASSES} classes: background + FlickrLogos-47) or a "
             f"class-agnostic logo model (2 classes)")
-    base = brands.BrandsInferenceConfig
+    small = any(layer == SMALL_BACKBONE_FIRST_LAYER for layer, _, _ in table)
+    if small and num_classes != brands.LogoConfig.NUM_CLASSES:
+        raise WeightsLayoutError(
+            f"weights file {weights_path} has the small backbone of the logo model but "
+            f"{num_classes} classes; the logo model has {brands.LogoConfig.NUM_CLASSES}")
+    base = brands.LogoInferenceConfig if small else brands.BrandsInferenceConfig
 
     class EraserConfig(base):
         NUM_CLASSES = num_classes

@@ -579,17 +579,19 @@ def test_missing_weights_say_how_to_train_them(tmp_path, capsys, photo, monkeypa
     missing = tmp_path / "mask_rcnn_brands.h5"
     status = run_eraser(["-i", photo, "-o", tmp_path / "out.png", "--weights", missing])
     assert_one_line_error(status, capsys, missing, "fine_tune_brands.py", "nothing is downloaded")
-    # The default locations: the repository root, then block/.
-    defaults = (tmp_path / "root" / "mask_rcnn_brands.h5", tmp_path / "block" / "x.h5")
+    # The default locations: the repository root, then block/, then the shipped logo model.
+    defaults = (tmp_path / "root" / "mask_rcnn_brands.h5", tmp_path / "block" / "x.h5",
+                tmp_path / "block" / "mask_rcnn_logo.h5")
     monkeypatch.setattr(final_project, "DEFAULT_WEIGHTS_PATHS", tuple(map(str, defaults)))
     status = run_eraser(["-i", photo, "-o", tmp_path / "out.png"])
-    assert_one_line_error(status, capsys, defaults[0], defaults[1], "fine_tune_brands.py")
+    assert_one_line_error(status, capsys, *defaults, "fine_tune_brands.py", "--model logo")
     assert files_under(tmp_path) == ["street.jpg"]
 
 
-def test_default_weights_are_looked_up_at_the_root_then_in_block():
+def test_default_weights_are_looked_up_at_the_root_then_in_block_then_the_shipped_model():
     assert final_project.DEFAULT_WEIGHTS_PATHS == (str(REPO_ROOT / "mask_rcnn_brands.h5"),
-                                                   str(BLOCK_DIR / "mask_rcnn_brands.h5"))
+                                                   str(BLOCK_DIR / "mask_rcnn_brands.h5"),
+                                                   str(BLOCK_DIR / "mask_rcnn_logo.h5"))
 
 
 def test_weights_that_are_not_hdf5_are_refused(tmp_path, capsys, photo):

@@ -118,7 +118,15 @@ def test_data_errors_are_found_before_tensorflow_is_imported(malformed_dataset, 
 def test_defaults_and_old_flag_aliases():
     args = fine_tune_brands.build_parser().parse_args([])
     assert fine_tune_brands.resolve_command(args) == "train"
-    assert (args.epochs, args.layers, args.strict, args.augment) == (50, "3+", True, False)
+    assert (args.epochs, args.model, args.strict, args.augment) == (50, "brands", True, False)
+    # Per-model defaults, resolved once the model is known.
+    brands_defaults = fine_tune_brands.MODELS["brands"]
+    assert (brands_defaults["layers"], brands_defaults["weights"],
+            brands_defaults["val_subset"]) == ("3+", "coco", "val")
+    logo_defaults = fine_tune_brands.MODELS["logo"]
+    assert (logo_defaults["layers"], logo_defaults["weights"],
+            logo_defaults["val_subset"]) == ("all", "none", "test")
+    assert logo_defaults["output"] == str(REPO_ROOT / "block" / "mask_rcnn_logo.h5")
     args = fine_tune_brands.build_parser().parse_args(
         ["--dir", "/data/FL", "--load", "w.h5", "--infer", "--lenient"])
     assert (args.dataset, args.weights, args.strict) == ("/data/FL", "w.h5", False)
@@ -275,3 +283,32 @@ def test_evaluate_loads_the_output_into_a_48_class_model_and_prints_the_report(
             if line.split() and line.split()[0] in CLASS_NAMES}
     assert rows["HP"][1] == "1" and rows["ups"][1] == "47"
     assert rows["HP"][2] == "2"  # both test photos hold an HP logo
+
+
+@pytest.mark.slow
+def test_logo_model_trains_on_synthetic_data_and_the_eraser_runs_it(tmp_path, capsys):
+    """--model logo: the class-agnostic light model, from scratch on synth.py data, validated
+    on the held-out test split; the eraser recognises the file and builds LogoConfig."""
+    import synth
+
+    data = tmp_path / "synthetic"
+    synth.write_dataset(str(data), synth.SynthOptions(seed=0, labels="logo"), num_train=6,
+                        num_test=3, workers=1, progress=False)
+    output = tmp_path / "mask_rcnn_logo.h5"
+    code, out, err = run_cli(["--model", "logo", "--dataset", data, "--steps-per-epoch", "1",
+                              "--epochs", "1", "--validation-steps", "1", "--images-per-gpu",
+                              "2", "--logs", tmp_path / "logs", "--output", output], capsys)
+    assert code == 0, err[-3000:]
+    # No pretrained weights; the whole train split trains, the test split validates.
+    assert "Weights: none" in out and "trainval:" in out and "test:" in out
+    shapes = {(layer, name): shape for layer, name, shape in
+              weights_io.read_weights_table(str(output))}
+    assert shapes[("mrcnn_class_logits", "mrcnn_class_logits/kernel:0")] == (256, 2)
+    assert shapes[("small_c1a", "small_c1a/kernel:0")] == (3, 3, 3, 32)
+
+    sys.path.insert(0, str(REPO_ROOT / "block"))
+    import logo_eraser
+
+    config = logo_eraser.eraser_config_for(str(output), min_confidence=0.0)
+    assert config.NAME == "logo" and config.IMAGE_MAX_DIM == 256
+    assert config.CLASS_NAMES == ["BG", "logo"]

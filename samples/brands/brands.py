@@ -44,6 +44,7 @@ from flickrlogos import CLASS_NAMES, FlickrLogosError  # noqa: E402, F401
 from mrcnn import utils  # noqa: E402
 from mrcnn.config import Config  # noqa: E402
 from mrcnn.image_io import read_image  # noqa: E402
+from mrcnn.modeling.small_backbone import small_backbone, small_backbone_shapes  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,58 @@ class BrandsConfig(Config):
 
 class BrandsInferenceConfig(BrandsConfig):
     """The brands configuration for detection: one image at a time."""
+
+    GPU_COUNT = 1
+    IMAGES_PER_GPU = 1
+
+
+class LogoConfig(Config):
+    """A class-agnostic logo detector ("logo" = any brand mark) light enough to train from
+    scratch on a CPU and to ship in the repository: the eraser's default model.
+
+    Trained on synthetic photos (synth.py, labels "logo") with ``fine_tune_brands.py --model
+    logo``. The small backbone and heads keep the weights file small; PROPOSALS_APPEND_GT gives
+    the heads positive ROIs while the RPN is still learning to find small logos.
+    """
+
+    NAME = "logo"
+
+    GPU_COUNT = 1
+    IMAGES_PER_GPU = 4
+
+    # Background + "logo".
+    NUM_CLASSES = 1 + 1
+
+    IMAGE_MIN_DIM = 256
+    IMAGE_MAX_DIM = 256
+
+    BACKBONE = staticmethod(small_backbone)
+    COMPUTE_BACKBONE_SHAPE = staticmethod(small_backbone_shapes)
+    TOP_DOWN_PYRAMID_SIZE = 128
+    RPN_CONV_CHANNELS = 128
+    FPN_CLASSIF_FC_LAYERS_SIZE = 256
+    MASK_HEAD_CHANNELS = 128
+    MASK_POOL_SIZE = 7
+    MASK_SHAPE = [14, 14]
+
+    RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
+    POST_NMS_ROIS_TRAINING = 500
+    POST_NMS_ROIS_INFERENCE = 500
+    TRAIN_ROIS_PER_IMAGE = 64
+    MAX_GT_INSTANCES = 20
+    PROPOSALS_APPEND_GT = True
+
+    LEARNING_RATE = 0.02
+    LEARNING_RATE_WARMUP_STEPS = 100
+
+    STEPS_PER_EPOCH = 100
+    VALIDATION_STEPS = 5
+
+    DETECTION_MIN_CONFIDENCE = 0.5
+
+
+class LogoInferenceConfig(LogoConfig):
+    """The logo configuration for detection: one image at a time."""
 
     GPU_COUNT = 1
     IMAGES_PER_GPU = 1

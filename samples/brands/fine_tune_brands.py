@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import sys
+import time
 
 # Import the library and the brands sample from this checkout, whatever the current folder is.
 SAMPLE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -39,7 +40,8 @@ for _path in (REPO_ROOT, SAMPLE_DIR):
         sys.path.insert(0, _path)
 
 import brands  # noqa: E402
-from brands import BrandsConfig, BrandsInferenceConfig  # noqa: E402
+from brands import (BrandsConfig, BrandsInferenceConfig, LogoConfig,  # noqa: E402
+                    LogoInferenceConfig)
 from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
                        add_device_flags, check_weights_choice, import_tensorflow_quietly,
                        load_starting_weights, non_negative_int, one_line, positive_float,
@@ -52,6 +54,17 @@ DEFAULT_DATASET_DIRS = (os.path.join(os.path.dirname(REPO_ROOT), DATASET_FOLDER_
 DEFAULT_COCO_WEIGHTS = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 COCO_WEIGHTS_ENV = "MRCNN_COCO_WEIGHTS"
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "mask_rcnn_brands.h5")
+# The class-agnostic logo model the eraser uses when no brands model is present.
+DEFAULT_LOGO_OUTPUT = os.path.join(REPO_ROOT, "block", "mask_rcnn_logo.h5")
+# --model: (training config, inference config) and the defaults that differ.
+MODELS = {
+    "brands": dict(configs=(BrandsConfig, BrandsInferenceConfig), weights="coco", layers="3+",
+                   output=DEFAULT_OUTPUT, val_subset="val"),
+    # From scratch (no pretrained backbone has its layers), validated on the test split:
+    # synth.py puts only held-out brands there.
+    "logo": dict(configs=(LogoConfig, LogoInferenceConfig), weights="none", layers="all",
+                 output=DEFAULT_LOGO_OUTPUT, val_subset="test"),
+}
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
 DATASET_URL = ("https://www.uni-augsburg.de/de/fakultaet/fai/informatik/prof/mmc/research/"
                "datensatze/flickrlogos/")
@@ -110,24 +123,29 @@ def build_parser():
                         help=f"starting weights (train) or weights to evaluate: coco "
                         f"({DEFAULT_COCO_WEIGHTS} or ${COCO_WEIGHTS_ENV}; its class-dependent "
                         "layers are not loaded), imagenet, last (newest checkpoint under "
-                        "--logs), none (random) or a .h5 path; default: coco for train, the "
+                        "--logs), none (random) or a .h5 path; default: coco (--model "
+                        "brands) or none (--model logo) for train, the "
                         "--output file for evaluate")
     parser.add_argument("--infer", action="store_true",
                         help="same as the evaluate command (the original script's flag)")
     parser.add_argument("--epochs", type=positive_int, default=50,
                         help="epoch to reach, counted from the checkpoint being resumed "
                         "(matterport's meaning; default: 50)")
-    parser.add_argument("--layers", default="3+",
+    parser.add_argument("--layers", default=None,
                         help="layers to train: heads, 3+, 4+, 5+, all or a regex of layer "
-                        "names (default: 3+)")
+                        "names (default: 3+ for --model brands, all for --model logo)")
     parser.add_argument("--lr", type=positive_float, default=None,
-                        help=f"learning rate (default: {BrandsConfig.LEARNING_RATE})")
+                        help=f"learning rate (default: {BrandsConfig.LEARNING_RATE} for --model brands, "
+                        f"{LogoConfig.LEARNING_RATE} for logo)")
     parser.add_argument("--steps-per-epoch", type=positive_int, default=None,
                         help=f"training steps per epoch (default: "
                         f"{BrandsConfig.STEPS_PER_EPOCH})")
     parser.add_argument("--validation-steps", type=positive_int, default=None,
                         help=f"validation steps per epoch (default: "
                         f"{BrandsConfig.VALIDATION_STEPS})")
+    parser.add_argument("--images-per-gpu", type=positive_int, default=None,
+                        help=f"training batch per GPU (default: {BrandsConfig.IMAGES_PER_GPU} "
+                        f"for --model brands, {LogoConfig.IMAGES_PER_GPU} for logo)")
     parser.add_argument("--augment", action="store_true",
                         help="augment training photos: horizontal flips, mild scale, "
                         "brightness/contrast and colour changes (albumentations)")
@@ -135,7 +153,20 @@ def build_parser():
                         help=f"checkpoints and TensorBoard logs (default: {DEFAULT_LOGS_DIR})")
     parser.add_argument("--output", default=None, metavar="PATH",
                         help=f"fine-tuned weights written at the end of train (default: "
-                        f"{DEFAULT_OUTPUT}); evaluate reads it when --weights is not given")
+                        f"{DEFAULT_OUTPUT}, or {DEFAULT_LOGO_OUTPUT} for --model logo); "
+                        "evaluate reads it when --weights is not given")
+    parser.add_argument("--model", choices=tuple(MODELS), default="brands",
+                        help="brands (default): the 48-class FlickrLogos-47 model (ResNet101, "
+                        "BrandsConfig); logo: the class-agnostic logo detector the eraser "
+                        "ships with (LogoConfig, small backbone, trained from scratch on "
+                        "synth.py --labels logo data)")
+    parser.add_argument("--val-subset", choices=("val", "test"), default=None,
+                        help="validation photos during training: val (a part of train/, "
+                        "the default for brands) or test (the test split: synthetic data "
+                        "keeps its held-out brands there; the default for logo)")
+    parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
+                        help="train: stop after the last epoch that ends within this many "
+                        "minutes of training")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--strict", dest="strict", action="store_true", default=True,
                       help="stop at the first annotation problem, naming file and line "
@@ -228,7 +259,7 @@ def check_weights(args, command, output):
     coco_path = coco_weights_path()
     choice = args.weights
     if choice is None:
-        choice = "coco" if command == "train" else output
+        choice = MODELS[args.model]["weights"] if command == "train" else output
     try:
         path = check_weights_choice(choice, coco_path)
     except UsageError as error:
@@ -253,10 +284,12 @@ def load_subset(dataset_dir, subset, args, file_list="logosonly", include_negati
     except (FileNotFoundError, ValueError) as error:
         raise BrandsError(one_line(error)) from None
     dataset.prepare()
-    if dataset.num_classes != BrandsConfig.NUM_CLASSES:
+    expected = MODELS[args.model]["configs"][0].NUM_CLASSES
+    if dataset.num_classes != expected:
         raise BrandsError(f"{os.path.join(dataset_dir, 'className2ClassID.txt')} lists "
-                          f"{dataset.num_classes - 1} classes; the brands model has "
-                          f"{BrandsConfig.NUM_CLASSES - 1}")
+                          f"{dataset.num_classes - 1} classes; the {args.model} model has "
+                          f"{expected - 1} (--model brands: FlickrLogos-47's 47; --model "
+                          "logo: the single class of synth.py --labels logo)")
     if not len(dataset.image_ids):
         raise BrandsError(f"no usable photo in the {subset} subset of {dataset_dir}")
     skipped = ""
@@ -269,7 +302,9 @@ def load_subset(dataset_dir, subset, args, file_list="logosonly", include_negati
 
 
 def make_config(args, training):
-    """BrandsConfig (training) or BrandsInferenceConfig (evaluation) with the overrides."""
+    """The --model's training or inference config (BrandsConfig / BrandsInferenceConfig, or
+    LogoConfig / LogoInferenceConfig) with the overrides."""
+    train_base, inference_base = MODELS[args.model]["configs"]
     overrides = {}
     if training:
         if args.lr is not None:
@@ -278,9 +313,11 @@ def make_config(args, training):
             overrides["STEPS_PER_EPOCH"] = args.steps_per_epoch
         if args.validation_steps:
             overrides["VALIDATION_STEPS"] = args.validation_steps
-        return type("BrandsTrainingConfig", (BrandsConfig,), overrides)()
+        if args.images_per_gpu:
+            overrides["IMAGES_PER_GPU"] = args.images_per_gpu
+        return type(f"{train_base.__name__}Training", (train_base,), overrides)()
     overrides["DETECTION_MIN_CONFIDENCE"] = args.min_confidence
-    return type("BrandsEvaluationConfig", (BrandsInferenceConfig,), overrides)()
+    return type(f"{inference_base.__name__}Evaluation", (inference_base,), overrides)()
 
 
 def build_augmentation():
@@ -304,12 +341,15 @@ def run(args):
     """Validate everything, read the annotations, then train or evaluate. Returns 0."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     command = resolve_command(args)
+    defaults = MODELS[args.model]
+    if args.layers is None:
+        args.layers = defaults["layers"]
     if command == "train" and args.include_negatives:
         raise BrandsError("--include-negatives applies to evaluate: training skips photos "
                           "without logos")
     check_layers(args.layers)
     dataset_dir = resolve_dataset(args)
-    output = args.output if args.output is not None else DEFAULT_OUTPUT
+    output = args.output if args.output is not None else defaults["output"]
     weights_choice, weights_path, coco_path = check_weights(args, command, output)
     if command == "train":
         check_output(output, weights_path)
@@ -322,8 +362,11 @@ def run(args):
 
     # The annotations are parsed before TensorFlow is imported: a bad file fails fast.
     if command == "train":
-        dataset_train = load_subset(dataset_dir, "train", args)
-        dataset_val = load_subset(dataset_dir, "val", args)
+        val_subset = args.val_subset or defaults["val_subset"]
+        # Validating on test/ leaves the whole train split for training.
+        dataset_train = load_subset(dataset_dir, "train" if val_subset == "val" else "trainval",
+                                    args)
+        dataset_val = load_subset(dataset_dir, val_subset, args)
     else:
         dataset_test = load_subset(dataset_dir, "test", args,
                                    file_list="all" if args.include_negatives else "logosonly",
@@ -341,9 +384,15 @@ def run(args):
         load_starting_weights(model, weights_choice, weights_path, coco_path, "brands",
                               exclude_coco_heads=True)
         print(f"Fine-tuning layers {args.layers} to epoch {args.epochs}")
+        callbacks = []
+        if args.time_limit:
+            from mrcnn.training import TimeLimit
+            callbacks.append(TimeLimit(args.time_limit * 60))
+        started = time.perf_counter()
         try:
             model.train(dataset_train, dataset_val, learning_rate=config.LEARNING_RATE,
-                        epochs=args.epochs, layers=args.layers, augmentation=augmentation)
+                        epochs=args.epochs, layers=args.layers, augmentation=augmentation,
+                        custom_callbacks=callbacks)
         except Exception as error:
             # Masks are decoded lazily: a corrupt one surfaces here, in strict mode.
             match = _PIPELINE_DATA_ERROR.search(one_line(error))
@@ -353,6 +402,8 @@ def run(args):
         lazy_skips = dataset_train.num_skipped_instances + dataset_val.num_skipped_instances
         if lazy_skips:
             print(f"{lazy_skips} instances skipped in all (--lenient; see the warnings)")
+        print(f"Trained to epoch {model.epoch} in {(time.perf_counter() - started) / 60:.1f} "
+              "minutes" + (" (time limit)" if callbacks and callbacks[0].stopped_early else ""))
         model.save_weights(output)
         print(f"Saved the fine-tuned weights to {output}")
     else:
