@@ -168,8 +168,8 @@ def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
             raise ImageReadError(
                 path,
                 f"{width}x{height} = {width * height} pixels is over the limit of "
-                f"{max_pixels} (a possible decompression bomb; pass a larger max_pixels "
-                "to allow it)",
+                f"{max_pixels} (a possible decompression bomb); shrink the image first "
+                "(in code: read_image(..., max_pixels=...) raises the limit)",
             )
         try:
             image.load()
