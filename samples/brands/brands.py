@@ -128,7 +128,8 @@ class LogoConfig(Config):
     MAX_GT_INSTANCES = 20
     PROPOSALS_APPEND_GT = True
 
-    LEARNING_RATE = 0.02
+    # 0.005 learnt faster than 0.02 in 10-minute pilots on synthetic logos.
+    LEARNING_RATE = 0.005
     LEARNING_RATE_WARMUP_STEPS = 100
 
     STEPS_PER_EPOCH = 100
