@@ -69,7 +69,7 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 import flickrlogos  # noqa: E402
 from mrcnn.cli import (EXIT_OK, UsageError, non_negative_int, positive_int,  # noqa: E402
-                       run_main)
+                       run_main, unit_interval)
 
 ARTWORK_DIR = os.path.join(SAMPLE_DIR, "artwork")
 PHOTOS_DIR = os.path.join(REPO_ROOT, "images")
@@ -1218,17 +1218,6 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
 #  Command line
 ############################################################
 
-def share(text):
-    """argparse type: a number in 0..1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         description="Generate synthetic logo photos (real brand marks and wordmarks pasted "
@@ -1246,7 +1235,7 @@ def build_parser():
     parser.add_argument("--labels", choices=LABEL_MODES, default="logo",
                         help="logo: one class 'logo' for every mark (default); brands: the 47 "
                         "FlickrLogos-47 classes")
-    parser.add_argument("--negatives", type=share, default=0.1,
+    parser.add_argument("--negatives", type=unit_interval, default=0.1,
                         help="share of photos without any mark, written to no-logo/ "
                         "(default: 0.1)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
