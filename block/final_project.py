@@ -33,8 +33,8 @@ for _path in (BLOCK_DIR, REPO_ROOT):
 
 import logo_eraser  # noqa: E402
 from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
-                       import_tensorflow_quietly, non_negative_int, one_line, run_main,
-                       unit_interval)
+                       check_output_picture, check_writable_folder, import_tensorflow_quietly,
+                       non_negative_int, one_line, run_main, same_path, unit_interval)
 
 WEIGHTS_FILENAME = "mask_rcnn_brands.h5"
 # Looked up in this order when --weights is not given.
@@ -107,38 +107,6 @@ def build_parser():
 ############################################################
 #  Argument checks (before TensorFlow is imported)
 ############################################################
-
-def same_path(path_a, path_b):
-    """True when both paths name the same file or folder (existing or not)."""
-    try:
-        if os.path.exists(path_a) and os.path.exists(path_b):
-            return os.path.samefile(path_a, path_b)
-    except OSError:
-        pass
-    return os.path.realpath(path_a) == os.path.realpath(path_b)
-
-
-def check_output_file(output_path, image_path):
-    """Refuse an output picture that would overwrite the input or cannot be written."""
-    if same_path(output_path, image_path):
-        raise UsageError(f"output {output_path} is the input photo; refusing to overwrite it "
-                         f"(choose another -o/--output)")
-    extension = os.path.splitext(output_path)[1].lower()
-    if extension not in OUTPUT_EXTENSIONS:
-        raise UsageError(f"output {output_path}: unsupported picture extension "
-                         f"{extension or '(none)'!r}; use one of {', '.join(OUTPUT_EXTENSIONS)}")
-    if os.path.isdir(output_path):
-        raise UsageError(f"output {output_path} is a folder; give a file name such as "
-                         f"{DEFAULT_OUTPUT_FILE}")
-    check_writable_folder(os.path.dirname(os.path.abspath(output_path)), output_path)
-
-
-def check_writable_folder(folder, for_path):
-    if not os.path.isdir(folder):
-        raise UsageError(f"output folder does not exist: {folder} (for {for_path})")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"output folder is not writable: {folder} (for {for_path})")
-
 
 def check_output_folder(output_folder, input_folder):
     """Refuse an output folder that is the input folder, a file, or cannot be created."""
@@ -288,7 +256,7 @@ def run(args):
         photo_paths = list_photos(image_path)
     else:
         output = args.output if args.output is not None else DEFAULT_OUTPUT_FILE
-        check_output_file(output, image_path)
+        check_output_picture(output, image_path, OUTPUT_EXTENSIONS, flag="-o/--output")
         photo_paths = [image_path]
     if args.json is not None:
         check_json_path(args.json, photo_paths + ([] if folder_mode else [output]))

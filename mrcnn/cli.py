@@ -38,12 +38,16 @@ def positive_int(text):
     return value
 
 
-def positive_float(text):
-    """argparse type: a finite number > 0."""
+def _number(text):
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    value = _number(text)
     if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
@@ -51,12 +55,17 @@ def positive_float(text):
 
 def unit_interval(text):
     """argparse type: a number between 0 and 1, both included (a confidence threshold)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = _number(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def open_unit_interval(text):
+    """argparse type: a number strictly between 0 and 1 (a fraction of a dataset)."""
+    value = _number(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
     return value
 
 
@@ -68,6 +77,39 @@ def image_size(text):
         raise argparse.ArgumentTypeError(f"must be a multiple of 64 (the backbone halves it 6 "
                                          f"times), got {value}")
     return value
+
+
+def same_path(path_a, path_b):
+    """True when both paths name the same file or folder (existing or not)."""
+    try:
+        return os.path.samefile(path_a, path_b)
+    except OSError:
+        return os.path.realpath(path_a) == os.path.realpath(path_b)
+
+
+def check_writable_folder(folder, for_path):
+    """UsageError unless ``folder`` (where ``for_path`` will be written) exists and is
+    writable."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"output folder not found: {folder} (for {for_path})")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"output folder is not writable: {folder} (for {for_path})")
+
+
+def check_output_picture(output_path, input_path, extensions, flag="--output"):
+    """UsageError unless ``output_path`` is a writable picture path (extension in
+    ``extensions``) that is not the input photo ``input_path``."""
+    if same_path(output_path, input_path):
+        raise UsageError(f"output {output_path} is the input photo; refusing to overwrite it "
+                         f"(choose another {flag})")
+    extension = os.path.splitext(output_path)[1].lower()
+    if extension not in extensions:
+        raise UsageError(f"output {output_path}: unsupported picture extension "
+                         f"{extension or '(none)'!r}; use one of {', '.join(extensions)}")
+    if os.path.isdir(output_path):
+        raise UsageError(f"output {output_path} is a folder; give a file name such as "
+                         f"output{extensions[0]}")
+    check_writable_folder(os.path.dirname(os.path.abspath(output_path)), output_path)
 
 
 def add_device_flags(parser, debug_help="show the traceback of internal errors"):

@@ -28,6 +28,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .cli import same_path
+
 # Largest image `read_image` accepts by default, in pixels (width * height). Bigger files
 # are far more likely to be decompression bombs than photos for Mask R-CNN.
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -191,12 +193,6 @@ def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
     return np.array(rgb, copy=True)
 
 
-def _same_file(path_a, path_b):
-    """True when both paths name the same file (or the same not-yet-existing path)."""
-    try:
-        return os.path.samefile(path_a, path_b)
-    except OSError:
-        return os.path.realpath(path_a) == os.path.realpath(path_b)
 
 
 def write_image_atomic(path, image, protect=None, jpeg_quality=95):
@@ -223,7 +219,7 @@ def write_image_atomic(path, image, protect=None, jpeg_quality=95):
     if protect is not None:
         protected = [protect] if isinstance(protect, (str, bytes, os.PathLike)) else protect
         for protected_path in protected:
-            if _same_file(path, os.fspath(protected_path)):
+            if same_path(path, os.fspath(protected_path)):
                 raise ImageWriteError(path, "refusing to overwrite the input image")
 
     array = np.asarray(image)

@@ -27,8 +27,8 @@ for _path in (COCO_SAMPLE_DIR, REPO_ROOT):
         sys.path.insert(0, _path)
 
 from mrcnn.cli import (EXIT_OK, UsageError, add_device_flags,  # noqa: E402
-                       import_tensorflow_quietly, one_line, run_main,
-                       unit_interval)
+                       check_output_picture, import_tensorflow_quietly, one_line,
+                       run_main, unit_interval)
 
 DEFAULT_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
@@ -65,27 +65,6 @@ def build_parser():
     add_device_flags(parser,
                      debug_help="show TensorFlow's log and the traceback of internal errors")
     return parser
-
-
-def check_output_path(output_path, image_path):
-    """Refuse an output that would overwrite the input or cannot be written. Returns nothing."""
-    if os.path.realpath(output_path) == os.path.realpath(image_path) or (
-        os.path.exists(output_path) and os.path.exists(image_path)
-        and os.path.samefile(output_path, image_path)
-    ):
-        raise DemoError(f"output {output_path} is the input photo; refusing to overwrite it "
-                        f"(choose another --output)")
-    extension = os.path.splitext(output_path)[1].lower()
-    if extension not in OUTPUT_EXTENSIONS:
-        raise DemoError(f"output {output_path}: unsupported picture extension "
-                        f"{extension or '(none)'!r}; use one of {', '.join(OUTPUT_EXTENSIONS)}")
-    if os.path.isdir(output_path):
-        raise DemoError(f"output {output_path} is a folder; give a file name such as output.png")
-    output_dir = os.path.dirname(os.path.abspath(output_path))
-    if not os.path.isdir(output_dir):
-        raise DemoError(f"output folder does not exist: {output_dir} (for {output_path})")
-    if not os.access(output_dir, os.W_OK):
-        raise DemoError(f"output folder is not writable: {output_dir} (for {output_path})")
 
 
 def check_weights_path(weights_path):
@@ -155,7 +134,7 @@ def describe_detections(result, class_names):
 
 def run(args):
     """Validate the arguments, detect, draw and write the picture. Returns the exit status."""
-    check_output_path(args.output, args.image)
+    check_output_picture(args.output, args.image, OUTPUT_EXTENSIONS)
     check_weights_path(args.weights)
     image = read_photo(args.image)
 

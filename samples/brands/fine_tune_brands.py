@@ -45,7 +45,8 @@ from brands import (BrandsConfig, BrandsInferenceConfig, LogoConfig,  # noqa: E4
 from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
                        add_device_flags, check_weights_choice, import_tensorflow_quietly,
                        load_starting_weights, non_negative_int, one_line, positive_float,
-                       positive_int, run_main, unit_interval)
+                       positive_int, run_main, unit_interval, open_unit_interval,
+                       check_writable_folder, same_path)
 
 DATASET_FOLDER_NAME = "FlickrLogos_47"
 # Where the dataset is looked for without --dataset, in this order.
@@ -85,15 +86,6 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {one_line(message)} (see --help)\n")
 
 
-def fraction(text):
-    """argparse type: a number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
-    return value
 
 
 
@@ -173,7 +165,7 @@ def build_parser():
                       "(default)")
     mode.add_argument("--lenient", dest="strict", action="store_false",
                       help="skip bad instances/photos with a warning, and count them")
-    parser.add_argument("--val-fraction", type=fraction, default=brands.DEFAULT_VAL_FRACTION,
+    parser.add_argument("--val-fraction", type=open_unit_interval, default=brands.DEFAULT_VAL_FRACTION,
                         help=f"part of the train list used for validation, chosen by a hash "
                         f"of each path (default: {brands.DEFAULT_VAL_FRACTION})")
     parser.add_argument("--val-list", metavar="PATH",
@@ -231,11 +223,6 @@ def check_layers(layers):
                 from None
 
 
-def same_file(path_a, path_b):
-    try:
-        return os.path.samefile(path_a, path_b)
-    except OSError:
-        return os.path.realpath(path_a) == os.path.realpath(path_b)
 
 
 def check_output(output, weights_path):
@@ -245,11 +232,8 @@ def check_output(output, weights_path):
         raise BrandsError("--output is empty")
     if os.path.isdir(output):
         raise BrandsError(f"--output {output} is a folder; give a .h5 file path")
-    if not os.path.isdir(folder):
-        raise BrandsError(f"output folder not found: {folder} (for --output {output})")
-    if not os.access(folder, os.W_OK):
-        raise BrandsError(f"output folder is not writable: {folder}")
-    if weights_path is not None and same_file(output, weights_path):
+    check_writable_folder(folder, f"--output {output}")
+    if weights_path is not None and same_path(output, weights_path):
         raise BrandsError(f"--output {output} is the --weights file; the input is never "
                           "overwritten: choose another --output")
 
