@@ -264,6 +264,8 @@ def run(args):
     weights_path = resolve_weights(args.weights)
     config = logo_eraser.eraser_config_for(weights_path, args.min_confidence)
     keep_ids = logo_eraser.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
+    print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
+          f"class{'es' if config.NUM_CLASSES > 2 else ''}, {config.IMAGE_MAX_DIM} px)")
 
     if not folder_mode:
         image = read_photo(image_path)

@@ -400,6 +400,26 @@ def instance_region(mask, box, image_shape, dilate, margin=0, region=DEFAULT_REG
     return rows, cols, _grow(window_mask, dilate)
 
 
+def hidden_region(image_shape, boxes, masks, dilate, region=DEFAULT_REGION, instances=None):
+    """The photo pixels that hide_instances repaints: the union of the instances' regions.
+
+    image_shape: (H, W[, C]); boxes, masks, dilate, region, instances: as hide_instances.
+    Returns [H, W] bool. Used to measure what the eraser covers against ground-truth masks.
+    """
+    boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    masks = np.asarray(masks)
+    if masks.ndim == 2:
+        masks = masks[:, :, None]
+    instances = (np.arange(len(boxes)) if instances is None
+                 else np.asarray(instances, dtype=np.int64).reshape(-1))
+    union = np.zeros(tuple(image_shape[:2]), dtype=bool)
+    for index in instances:
+        rows, cols, hidden = instance_region(masks[:, :, index], boxes[index], image_shape,
+                                             int(dilate), 0, region)
+        union[rows, cols] |= hidden
+    return union
+
+
 def hide_instances(image, boxes, masks, style=DEFAULT_STYLE, dilate=None, seed=DEFAULT_SEED,
                    model_side=128, region=DEFAULT_REGION, instances=None):
     """Hide instances in a photo.
@@ -500,8 +520,16 @@ def erase_logos(model, image, style=DEFAULT_STYLE, keep_class_ids=(), dilate=Non
     Returns (hidden image [H, W, 3] uint8, detections: list of dicts as describe_detections,
     dilate actually used in px).
     """
-    config = model.config
     result = model.detect([image], verbose=0)[0]
+    return erase_detections(image, result, model.config, style=style,
+                            keep_class_ids=keep_class_ids, dilate=dilate, seed=seed,
+                            region=region)
+
+
+def erase_detections(image, result, config, style=DEFAULT_STYLE, keep_class_ids=(), dilate=None,
+                     seed=DEFAULT_SEED, region=DEFAULT_REGION):
+    """The hiding half of erase_logos, for a detect() ``result`` on ``image`` (dict with
+    "rois", "class_ids", "scores", "masks") from a model with ``config``. Same returns."""
     if dilate is None:
         dilate = default_dilation(image.shape, int(config.IMAGE_MAX_DIM))
     hidden = ~np.isin(result["class_ids"], np.asarray(list(keep_class_ids), dtype=np.int64))

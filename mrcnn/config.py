@@ -126,6 +126,15 @@ class Config:
     # (LR * step / N). Not in matterport (0: none); helps training from scratch at a high LR.
     LEARNING_RATE_WARMUP_STEPS = 0
 
+    # Optimizer: "SGD" (matterport's: momentum LEARNING_MOMENTUM) or "ADAM" (Adam, beta1 =
+    # LEARNING_MOMENTUM; not in matterport: it learns faster from random weights). Both clip
+    # gradients at GRADIENT_CLIP_NORM; weight decay stays the L2 loss below.
+    OPTIMIZER = "SGD"
+
+    # Learning-rate schedule after the warm-up: "constant" (matterport's) or "cosine" (decays
+    # to 0 at the last step of the epochs asked for; not in matterport).
+    LEARNING_RATE_SCHEDULE = "constant"
+
     # Training: add the ground-truth boxes to the RPN proposals that the ROI heads' targets are
     # sampled from (detectron2's PROPOSAL_APPEND_GT). Not in matterport (False): from scratch,
     # an untrained RPN rarely proposes small objects, and the heads would see no positive ROI.

@@ -135,6 +135,40 @@ def dtype_policy(config, mode):
         keras.config.set_dtype_policy(previous)
 
 
+OPTIMIZERS = ("SGD", "ADAM")
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")
+
+
+def make_optimizer(config, learning_rate):
+    """The optimizer that ``config.OPTIMIZER`` names ("SGD" or "ADAM"), gradient clipping at
+    ``config.GRADIENT_CLIP_NORM``."""
+    name = str(getattr(config, "OPTIMIZER", "SGD")).upper()
+    if name == "SGD":
+        return keras.optimizers.SGD(learning_rate=learning_rate,
+                                    momentum=config.LEARNING_MOMENTUM,
+                                    clipnorm=config.GRADIENT_CLIP_NORM)
+    if name == "ADAM":
+        return keras.optimizers.Adam(learning_rate=learning_rate,
+                                     beta_1=config.LEARNING_MOMENTUM,
+                                     clipnorm=config.GRADIENT_CLIP_NORM)
+    raise ValueError(f"Config.OPTIMIZER must be one of {OPTIMIZERS}, got {config.OPTIMIZER!r}")
+
+
+def scheduled_learning_rate(base_rate, global_step, warmup_steps, total_steps, schedule):
+    """The learning rate at 0-based ``global_step``: linear warm-up over ``warmup_steps``,
+    then ``schedule``: "constant" (base_rate) or "cosine" (from base_rate at the end of the
+    warm-up down to 0 after ``total_steps`` steps)."""
+    if schedule not in LEARNING_RATE_SCHEDULES:
+        raise ValueError(f"Config.LEARNING_RATE_SCHEDULE must be one of "
+                         f"{LEARNING_RATE_SCHEDULES}, got {schedule!r}")
+    if global_step < warmup_steps:
+        return base_rate * (global_step + 1) / warmup_steps
+    if schedule == "constant" or total_steps <= warmup_steps:
+        return base_rate
+    progress = min(1.0, (global_step - warmup_steps) / (total_steps - warmup_steps))
+    return base_rate * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
 class Trainer:
     """Runs epochs of a training-mode Keras model built by ``build_training_model``.
 
@@ -148,9 +182,7 @@ class Trainer:
         self.config = config
         self.strategy = strategy
         with strategy.scope():
-            self.optimizer = keras.optimizers.SGD(
-                learning_rate=learning_rate, momentum=config.LEARNING_MOMENTUM,
-                clipnorm=config.GRADIENT_CLIP_NORM)
+            self.optimizer = make_optimizer(config, learning_rate)
             if config.MIXED_PRECISION:
                 # Scales the loss so float16 gradients do not underflow (dynamic scale).
                 self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
@@ -161,6 +193,10 @@ class Trainer:
             keras_model.optimizer = self.optimizer
         self.learning_rate = float(learning_rate)
         self.warmup_steps = int(getattr(config, "LEARNING_RATE_WARMUP_STEPS", 0) or 0)
+        self.schedule = getattr(config, "LEARNING_RATE_SCHEDULE", "constant")
+        if self.schedule not in LEARNING_RATE_SCHEDULES:
+            raise ValueError(f"Config.LEARNING_RATE_SCHEDULE must be one of "
+                             f"{LEARNING_RATE_SCHEDULES}, got {self.schedule!r}")
         self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
                                      dtype=np.float32)
         self._train_step = None
@@ -237,7 +273,7 @@ class Trainer:
             started = time.perf_counter()
             for step in bar:
                 callback_list.on_train_batch_begin(step)
-                self._warm_up(epoch * steps_per_epoch + step)
+                self._schedule(epoch * steps_per_epoch + step, epochs * steps_per_epoch)
                 batch = next(train_iter)
                 values = self._train_step(batch).numpy()
                 self._check_finite(values, names, epoch, step, batch)
@@ -272,14 +308,14 @@ class Trainer:
         callback_list.on_train_end()
         return history
 
-    def _warm_up(self, global_step):
-        """Set the linear warm-up learning rate for 0-based ``global_step`` (a no-op once the
-        warm-up is over, so callbacks that change the rate later keep their value)."""
-        if global_step < self.warmup_steps:
-            self.optimizer.learning_rate.assign(
-                self.learning_rate * (global_step + 1) / self.warmup_steps)
-        elif global_step == self.warmup_steps and self.warmup_steps:
-            self.optimizer.learning_rate.assign(self.learning_rate)
+    def _schedule(self, global_step, total_steps):
+        """Set the learning rate for 0-based ``global_step`` of ``total_steps``. With the
+        constant schedule this is a no-op once the warm-up is over, so callbacks that change the
+        rate later (ReduceLROnPlateau) keep their value."""
+        if self.schedule == "constant" and global_step > self.warmup_steps:
+            return
+        self.optimizer.learning_rate.assign(scheduled_learning_rate(
+            self.learning_rate, global_step, self.warmup_steps, total_steps, self.schedule))
 
     def _check_finite(self, values, names, epoch, step, batch):
         if np.all(np.isfinite(values)):

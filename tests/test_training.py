@@ -151,13 +151,47 @@ def test_learning_rate_warm_up_is_linear_then_constant():
     trainer = training.Trainer(tiny, WarmUp(), tf.distribute.get_strategy(), learning_rate=0.04)
     rates = []
     for step in range(6):
-        trainer._warm_up(step)
+        trainer._schedule(step, total_steps=100)
         rates.append(float(trainer.optimizer.learning_rate.numpy()))
     np.testing.assert_allclose(rates, [0.01, 0.02, 0.03, 0.04, 0.04, 0.04], rtol=1e-6)
     # After the warm-up, a rate set by someone else (e.g. a callback) is left alone.
     trainer.optimizer.learning_rate.assign(0.005)
-    trainer._warm_up(7)
+    trainer._schedule(7, total_steps=100)
     assert float(trainer.optimizer.learning_rate.numpy()) == pytest.approx(0.005)
+
+
+def test_cosine_schedule_decays_from_the_end_of_the_warm_up_to_zero():
+    rates = [training.scheduled_learning_rate(0.1, step, warmup_steps=2, total_steps=12,
+                                              schedule="cosine") for step in range(14)]
+    np.testing.assert_allclose(rates[:3], [0.05, 0.1, 0.1])
+    # Half way through the decay (step 7 of 2..12) the rate is half the base rate.
+    assert rates[7] == pytest.approx(0.05)
+    assert all(a >= b for a, b in zip(rates[2:], rates[3:]))
+    assert rates[12] == pytest.approx(0.0) and rates[13] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="LEARNING_RATE_SCHEDULE"):
+        training.scheduled_learning_rate(0.1, 0, 0, 10, "linear")
+
+
+def test_optimizer_option_chooses_sgd_or_adam_with_clipping():
+    import keras
+
+    class Adam(Config):
+        NAME = "x"
+        OPTIMIZER = "adam"
+        LEARNING_MOMENTUM = 0.8
+
+    adam = training.make_optimizer(Adam(), 0.001)
+    assert isinstance(adam, keras.optimizers.Adam)
+    assert adam.beta_1 == pytest.approx(0.8) and adam.clipnorm == Config.GRADIENT_CLIP_NORM
+    sgd = training.make_optimizer(Config(), 0.01)
+    assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == pytest.approx(0.9)
+
+    class Unknown(Config):
+        NAME = "x"
+        OPTIMIZER = "lbfgs"
+
+    with pytest.raises(ValueError, match="OPTIMIZER"):
+        training.make_optimizer(Unknown(), 0.01)
 
 
 def test_head_channel_options_size_the_rpn_and_mask_head():

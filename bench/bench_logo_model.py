@@ -1,0 +1,124 @@
+"""Logo model benchmark: detection quality and what the eraser hides, on held-out brands.
+
+Usage (after `samples/brands/synth.py --output DIR ...`, whose test split holds only brands and
+fonts that training never saw):
+
+    python bench/bench_logo_model.py --dataset DIR                    # the shipped model
+    python bench/bench_logo_model.py --dataset DIR --weights W.h5 --limit 100
+
+Figures:
+
+* mAP@0.5: matterport's compute_ap per photo (mask IoU), averaged over the test photos with
+  logos, detections kept from score 0 (as COCO evaluation expects); COCO mask/box AP50 too.
+* logo pixels hidden: of all ground-truth logo pixels of the test photos (negatives included),
+  the share inside the region the eraser repaints (`logo_eraser.hidden_region`: each detection's
+  convex hull grown by the default dilation), at the eraser's default settings (score >= 0.7,
+  `--region hull`). A region pixel counts as hidden even where the mosaic happens to give it its
+  own colour back.
+* other pixels changed: of all pixels outside the logos, the share whose value the eraser's
+  output (`--style mosaic`) changes. Inside a hull this includes the holes of letters and marks,
+  which the ground truth counts as background.
+* per photo: the mean over photos with logos of the hidden share, and the share of photos where
+  at least 95% of the logo pixels are hidden.
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+for _path in (REPO_ROOT, REPO_ROOT / "block", REPO_ROOT / "samples" / "brands"):
+    sys.path.insert(0, str(_path))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DEFAULT_WEIGHTS = REPO_ROOT / "block" / "mask_rcnn_logo.h5"
+
+
+def load_test(dataset_dir, limit, with_negatives):
+    import brands
+
+    dataset = brands.BrandsDataset()
+    dataset.load_brands(str(dataset_dir), "test", file_list="all" if with_negatives else "logosonly",
+                        include_negatives=with_negatives, limit=limit or None)
+    dataset.prepare()
+    return dataset
+
+
+def eraser_shares(model, dataset, style):
+    """Pixel counts of the eraser on every photo of ``dataset``. Returns a dict of figures."""
+    import numpy as np
+    from tqdm import tqdm
+
+    import logo_eraser
+
+    logo_total = logo_hidden = other_total = other_changed = 0
+    per_photo = []
+    for image_id in tqdm(dataset.image_ids, desc="eraser", unit="photo"):
+        image = dataset.load_image(image_id)
+        masks, _ = dataset.load_mask(image_id)
+        truth = masks.any(axis=2) if masks.size else np.zeros(image.shape[:2], bool)
+        result = model.detect([image], verbose=0)[0]
+        output, _, dilate = logo_eraser.erase_detections(image, result, model.config, style=style)
+        region = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate)
+        changed = np.any(output != image, axis=2)
+        logo_total += int(truth.sum())
+        logo_hidden += int((truth & region).sum())
+        other_total += int((~truth).sum())
+        other_changed += int((changed & ~truth).sum())
+        if truth.any():
+            per_photo.append((truth & region).sum() / truth.sum())
+    per_photo = np.array(per_photo)
+    return {
+        "photos": len(dataset.image_ids),
+        "logo_pixels_hidden": logo_hidden / max(logo_total, 1),
+        "other_pixels_changed": other_changed / max(other_total, 1),
+        "mean_hidden_per_photo": float(per_photo.mean()) if per_photo.size else float("nan"),
+        "photos_95_hidden": float((per_photo >= 0.95).mean()) if per_photo.size else float("nan"),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, type=pathlib.Path,
+                        help="a synth.py dataset (its test split holds the held-out brands)")
+    parser.add_argument("--weights", type=pathlib.Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--limit", type=int, default=0, help="at most N test photos (0: all)")
+    parser.add_argument("--style", default="mosaic")
+    parser.add_argument("--min-confidence", type=float, nargs="+", default=[None],
+                        help="eraser score thresholds to measure (default: the eraser's)")
+    args = parser.parse_args()
+
+    import logo_eraser
+    from mrcnn import evaluation
+
+    started = time.perf_counter()
+    scoring_config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
+    scoring_model = logo_eraser.load_eraser_model(str(args.weights), scoring_config)
+
+    logos = load_test(args.dataset, args.limit, with_negatives=False)
+    result = evaluation.evaluate(scoring_model, logos, verbose=1)
+    print(f"weights {args.weights} ({args.weights.stat().st_size / 1e6:.1f} MB), "
+          f"{result['num_images']} held-out photos with logos, {result['num_gt']} logos")
+    print(f"mAP@0.5 (mask IoU, compute_ap): {result['mAP50']:.3f}; COCO mask AP50 "
+          f"{result['segm']['AP50']:.3f}, AP {result['segm']['AP']:.3f}; box AP50 "
+          f"{result['bbox']['AP50']:.3f}; {result['seconds_per_image'] * 1000:.0f} ms/photo")
+
+    everything = load_test(args.dataset, args.limit, with_negatives=True)
+    for min_confidence in args.min_confidence:
+        config = (logo_eraser.eraser_config_for(str(args.weights)) if min_confidence is None
+                  else logo_eraser.eraser_config_for(str(args.weights), min_confidence))
+        eraser_model = logo_eraser.load_eraser_model(str(args.weights), config)
+        shares = eraser_shares(eraser_model, everything, args.style)
+        print(f"eraser (score >= {config.DETECTION_MIN_CONFIDENCE}, {args.style}, hull) on "
+              f"{shares['photos']} photos: logo pixels hidden "
+              f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
+              f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "
+              f"{shares['mean_hidden_per_photo']:.3f}, photos with >= 95% hidden "
+              f"{shares['photos_95_hidden']:.3f}")
+    print(f"total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
