@@ -18,7 +18,6 @@ for a folder: unreadable photos are reported and skipped, and the status is 2 at
 1 unexpected internal error (rerun with --debug for the traceback).
 """
 
-import argparse
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ for _path in (BLOCK_DIR, REPO_ROOT):
         sys.path.insert(0, _path)
 
 import logo_eraser  # noqa: E402
-from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
                        check_output_picture, check_writable_folder, import_tensorflow_quietly,
                        non_negative_int, one_line, run_main, same_path, unit_interval)
 
@@ -54,7 +53,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Find brand logos in a photo (or a folder of photos) with Mask R-CNN and "
         "hide them: mosaic (default), blur, solid colour or inpainting, inside each logo's mask.",
         epilog=f"The model is never downloaded: train {WEIGHTS_FILENAME} with {TRAIN_SCRIPT} "

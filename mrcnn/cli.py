@@ -125,6 +125,14 @@ def one_line(text):
     return " ".join(str(text).split())
 
 
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block), exit status 2 (EXIT_USAGE_ERROR).
+    The scripts' parser: every user error they report is one line."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE_ERROR, f"error: {one_line(message)} (see --help)\n")
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow with file descriptor 2 pointed at /dev/null.
 

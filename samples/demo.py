@@ -14,7 +14,6 @@ Exit status: 0 success, 2 bad arguments or input files (one line on stderr, no o
 1 unexpected internal error (rerun with --debug for the traceback).
 """
 
-import argparse
 import os
 import sys
 
@@ -26,9 +25,9 @@ for _path in (COCO_SAMPLE_DIR, REPO_ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from mrcnn.cli import (EXIT_OK, UsageError, add_device_flags,  # noqa: E402
-                       check_output_picture, import_tensorflow_quietly, one_line,
-                       run_main, unit_interval)
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, UsageError, add_device_flags,  # noqa: E402
+                       check_output_picture, import_tensorflow_quietly, one_line, run_main,
+                       unit_interval)
 
 DEFAULT_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
@@ -46,7 +45,7 @@ class DemoError(UsageError):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Detect COCO objects (80 classes) in a photo with Mask R-CNN and write the "
         "photo with instance masks, boxes, class names and scores drawn over it.",
         epilog=f"The COCO weights are not downloaded: get mask_rcnn_coco.h5 (release v2.0) by hand "

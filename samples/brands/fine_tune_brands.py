@@ -25,7 +25,6 @@ Exit status: 0 success, 2 bad arguments or files (one line on stderr, nothing wr
 1 unexpected internal error (rerun with --debug for the traceback).
 """
 
-import argparse
 import logging
 import os
 import re
@@ -42,10 +41,10 @@ for _path in (REPO_ROOT, SAMPLE_DIR):
 import brands  # noqa: E402
 from brands import (BrandsConfig, BrandsInferenceConfig, LogoConfig,  # noqa: E402
                     LogoInferenceConfig)
-from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
-                       add_device_flags, check_weights_choice, import_tensorflow_quietly,
-                       load_starting_weights, non_negative_int, one_line, positive_float,
-                       positive_int, run_main, unit_interval, open_unit_interval,
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,  # noqa: E402
+                       UsageError, add_device_flags, check_weights_choice,
+                       import_tensorflow_quietly, load_starting_weights, non_negative_int, one_line,
+                       positive_float, positive_int, run_main, unit_interval, open_unit_interval,
                        check_writable_folder, same_path)
 
 DATASET_FOLDER_NAME = "FlickrLogos_47"
@@ -79,11 +78,6 @@ class BrandsError(UsageError):
     """A problem with the user's arguments or files; its message is printed as one line."""
 
 
-class OneLineArgumentParser(argparse.ArgumentParser):
-    """argparse with its errors on one line (no usage block), exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"error: {one_line(message)} (see --help)\n")
 
 
 

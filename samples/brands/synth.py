@@ -45,7 +45,6 @@ Exit status: 0 done, 2 a problem you can fix (one line on stderr, nothing writte
 internal error (--debug shows the traceback).
 """
 
-import argparse
 import dataclasses
 import functools
 import importlib.util
@@ -68,8 +67,8 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 import flickrlogos  # noqa: E402
-from mrcnn.cli import (EXIT_OK, UsageError, non_negative_int, positive_int,  # noqa: E402
-                       run_main, unit_interval)
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, UsageError, non_negative_int,  # noqa: E402
+                       positive_int, run_main, unit_interval)
 
 ARTWORK_DIR = os.path.join(SAMPLE_DIR, "artwork")
 PHOTOS_DIR = os.path.join(REPO_ROOT, "images")
@@ -1219,7 +1218,7 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
 ############################################################
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Generate synthetic logo photos (real brand marks and wordmarks pasted "
         "onto photos and textures) in the FlickrLogos-47 layout, with exact instance masks.",
         epilog="Held-out brands (test split only): " + ", ".join(HELD_OUT_BRANDS) + ".")

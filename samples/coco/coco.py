@@ -34,7 +34,6 @@ Exit status: 0 success, 2 bad arguments or missing files (one line on stderr), 1
 internal error (rerun with --debug for the traceback).
 """
 
-import argparse
 import contextlib
 import io
 import os
@@ -50,10 +49,10 @@ if REPO_ROOT not in sys.path:
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
-                       add_device_flags, check_weights_choice, image_size,
-                       import_tensorflow_quietly, load_starting_weights, non_negative_int,
-                       one_line, run_main)
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,  # noqa: E402
+                       UsageError, add_device_flags, check_weights_choice, image_size,
+                       import_tensorflow_quietly, load_starting_weights, non_negative_int, one_line,
+                       run_main)
 from mrcnn.config import Config  # noqa: E402
 
 # The published COCO weights, expected at the repository root (never downloaded).
@@ -317,7 +316,7 @@ class CocoError(UsageError):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Train Mask R-CNN on MS COCO or evaluate it (mAP@0.5, COCO bbox and segm "
         "AP, per-class table).",
         epilog=f"Nothing is downloaded: get COCO from {COCO_DOWNLOAD_URL} and mask_rcnn_coco.h5 "

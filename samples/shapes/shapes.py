@@ -16,7 +16,6 @@ Exit status: 0 success, 2 bad arguments or missing files (one line on stderr), 1
 internal error (rerun with --debug for the traceback).
 """
 
-import argparse
 import glob
 import math
 import os
@@ -34,8 +33,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, UsageError,  # noqa: E402
-                       add_device_flags, check_weights_choice, image_size,
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,  # noqa: E402
+                       UsageError, add_device_flags, check_weights_choice, image_size,
                        import_tensorflow_quietly, load_starting_weights, positive_float,
                        positive_int, run_main)
 from mrcnn.config import Config  # noqa: E402
@@ -246,7 +245,7 @@ class ShapesError(UsageError):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description="Train or evaluate Mask R-CNN on generated images of squares, circles and "
         "triangles (matterport's shapes sample).",
         epilog=f"--weights coco reads {COCO_WEIGHTS_PATH} (not downloaded: get mask_rcnn_coco.h5 "
