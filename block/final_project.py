@@ -81,7 +81,7 @@ def build_parser():
                         default=logo_eraser.DEFAULT_REGION,
                         help="what of each logo is hidden: hull = its mask's convex hull "
                         "(default; hides the silhouette of a wordmark's letters too), mask = the "
-                        "mask pixels only, as the original eraser")
+                        "mask pixels only, as the original eraser, box = the whole detected box")
     parser.add_argument("--keep", action="append", default=[], metavar="NAME[,NAME]",
                         help="leave logos of these classes visible (case-insensitive; may be "
                         "repeated)")

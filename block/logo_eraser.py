@@ -14,8 +14,8 @@ How a logo is hidden (per instance, smallest box first, so where two overlap the
 coarser treatment wins):
 
 1. its mask (full photo resolution, from ``MaskRCNN.detect``; an empty mask falls back to the
-   box) is replaced by its convex hull (``region="hull"``, the default) or kept as it is
-   (``region="mask"``, as the original eraser). A wordmark's mask follows its letters; hiding
+   box) is replaced by its convex hull (``region="hull"``, the default), kept as it is
+   (``region="mask"``, as the original eraser) or replaced by the whole box (``region="box"``). A wordmark's mask follows its letters; hiding
    only the letter shapes leaves their silhouette readable, most of all with solid or blur;
 2. that region is grown by ``dilate`` pixels (Euclidean distance), because the mask comes from a
    28x28 prediction on a 128-px copy of the photo and its edges are coarse;
@@ -52,8 +52,8 @@ from mrcnn.cli import UsageError  # noqa: E402
 
 STYLES = ("mosaic", "blur", "solid", "inpaint")
 DEFAULT_STYLE = "mosaic"
-# What of each instance is hidden: its mask's convex hull, or the mask pixels only.
-REGIONS = ("hull", "mask")
+# What of each instance is hidden: its mask's convex hull, the mask pixels only, or its box.
+REGIONS = ("hull", "mask", "box")
 DEFAULT_REGION = "hull"
 DEFAULT_MIN_CONFIDENCE = 0.7
 DEFAULT_SEED = 0
@@ -382,7 +382,8 @@ def instance_region(mask, box, image_shape, dilate, margin=0, region=DEFAULT_REG
 
     mask: [H, W] bool full-resolution instance mask (an all-False mask falls back to its box);
     box: (y1, x1, y2, x2) pixels, y2/x2 exclusive; dilate: growth in px; margin: extra context
-    px around the grown box; region: "hull" (the mask's convex hull) or "mask".
+    px around the grown box; region: "hull" (the mask's convex hull), "mask" or "box" (the
+    whole box, whatever the mask).
     Returns (rows, cols, hidden): the window's slices and its [h, w] bool area to hide (the
     hull or mask, grown). It never leaves the box grown by ``dilate`` px.
     """
@@ -390,7 +391,7 @@ def instance_region(mask, box, image_shape, dilate, margin=0, region=DEFAULT_REG
         raise ValueError(f"unknown region {region!r}; choose from {', '.join(REGIONS)}")
     rows, cols = _instance_window(box, image_shape, dilate + margin)
     window_mask = np.asarray(mask[rows, cols], dtype=bool)
-    if not window_mask.any():
+    if region == "box" or not window_mask.any():
         y1, x1, y2, x2 = (int(v) for v in box[:4])
         window_mask = np.zeros(window_mask.shape, dtype=bool)
         window_mask[max(0, y1 - rows.start):max(0, y2 - rows.start),
@@ -430,7 +431,7 @@ def hide_instances(image, boxes, masks, style=DEFAULT_STYLE, dilate=None, seed=D
     style: one of STYLES (see the module docstring).
     dilate: px to grow each mask by; None: default_dilation(image.shape, model_side).
     seed: seeds the mosaic's random pixel choice (same seed, same output).
-    region: "hull" (each mask's convex hull) or "mask" (the mask pixels only).
+    region: "hull" (each mask's convex hull), "mask" (the mask pixels only) or "box".
     instances: indices of the instances to hide (default: all); saves copying a subset of a
         large [H, W, N] mask stack.
     Returns a new [H, W, 3] uint8 image; only pixels inside the grown hulls (or masks) differ.

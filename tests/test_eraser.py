@@ -253,6 +253,30 @@ def test_hull_region_covers_the_gaps_between_letters_and_nothing_outside(style):
     assert not changed[outside_box].any()
 
 
+def test_box_region_hides_the_whole_box_and_hidden_region_says_where():
+    image = textured_image(100, 160, seed=4)
+    ring = np.zeros(image.shape[:2], bool)
+    ring[20:70, 30:110] = True
+    ring[30:60, 40:100] = False  # a hollow mark: the box fills its middle
+    box = box_of(ring)
+    hidden = logo_eraser.hide_instances(image, box[None], ring[:, :, None], style="solid",
+                                        dilate=2, region="box")
+    changed = np.any(hidden != image, axis=2)
+    region = logo_eraser.hidden_region(image.shape, box[None], ring[:, :, None], dilate=2,
+                                       region="box")
+    y1, x1, y2, x2 = box
+    assert region[y1:y2, x1:x2].all() and changed[y1:y2, x1:x2].mean() > 0.9
+    assert not (changed & ~region).any()
+    assert region.sum() < (y2 - y1 + 5) * (x2 - x1 + 5)
+    # The mask region leaves the hollow middle alone; hidden_region agrees with what changes.
+    by_mask = logo_eraser.hide_instances(image, box[None], ring[:, :, None], style="solid",
+                                         dilate=2, region="mask")
+    mask_region = logo_eraser.hidden_region(image.shape, box[None], ring[:, :, None], dilate=2,
+                                            region="mask")
+    assert not mask_region[40:50, 50:90].any()
+    assert not (np.any(by_mask != image, axis=2) & ~mask_region).any()
+
+
 def test_unknown_region_is_refused():
     image = textured_image(20, 30)
     with pytest.raises(ValueError, match="region"):
