@@ -72,9 +72,11 @@ def build_parser():
                         "class-agnostic logo model shipped in block/); 48 classes (brands) or "
                         "2 (class-agnostic logo model)")
     parser.add_argument("--min-confidence", type=unit_interval,
-                        default=logo_eraser.DEFAULT_MIN_CONFIDENCE,
+                        default=None,
                         help="ignore detections scoring below this, 0..1 (default: "
-                        f"{logo_eraser.DEFAULT_MIN_CONFIDENCE})")
+                        f"{logo_eraser.DEFAULT_MIN_CONFIDENCE} for a brands model, as the "
+                        "original; for the shipped logo model its own, "
+                        f"{logo_eraser.brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE})")
     parser.add_argument("--style", choices=logo_eraser.STYLES, default=logo_eraser.DEFAULT_STYLE,
                         help="how logos are hidden (default: mosaic, blocks scaled to each logo)")
     parser.add_argument("--region", choices=logo_eraser.REGIONS,
@@ -262,6 +264,7 @@ def run(args):
 
     weights_path = resolve_weights(args.weights)
     config = logo_eraser.eraser_config_for(weights_path, args.min_confidence)
+    args.min_confidence = float(config.DETECTION_MIN_CONFIDENCE)  # the model's default if unset
     keep_ids = logo_eraser.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
     print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
           f"class{'es' if config.NUM_CLASSES > 2 else ''}, {config.IMAGE_MAX_DIM} px)")

@@ -55,6 +55,8 @@ DEFAULT_STYLE = "mosaic"
 # What of each instance is hidden: its mask's convex hull, the mask pixels only, or its box.
 REGIONS = ("hull", "mask", "box")
 DEFAULT_REGION = "hull"
+# Detections scoring below this are ignored: the brands model's (and the original eraser's)
+# default; the shipped logo model has its own, LogoInferenceConfig.DETECTION_MIN_CONFIDENCE.
 DEFAULT_MIN_CONFIDENCE = 0.7
 DEFAULT_SEED = 0
 
@@ -181,7 +183,7 @@ def _check_table_against_layout(table, expected, weights_path):
             f"{', '.join(missing[:3])}")
 
 
-def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
+def eraser_config_for(weights_path, min_confidence=None):
     """The inference configuration that fits a weights file, checked against the file.
 
     The class count comes from the file (mrcnn_class_logits): 48 gives the FlickrLogos-47
@@ -192,8 +194,9 @@ def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
     checked here, in about a second, rather than after the slow model build.
 
     Returns a ``BrandsInferenceConfig`` (or ``LogoInferenceConfig``) instance with NUM_CLASSES
-    from the file,
-    DETECTION_MIN_CONFIDENCE = ``min_confidence`` and ``CLASS_NAMES`` (background first).
+    from the file, DETECTION_MIN_CONFIDENCE = ``min_confidence`` (None: DEFAULT_MIN_CONFIDENCE
+    for ResNet101 files, LogoInferenceConfig's own value for the light logo model) and
+    ``CLASS_NAMES`` (background first).
     Raises WeightsLayoutError (one line naming the file) when the file does not fit.
     """
     table = _read_table(weights_path)
@@ -209,6 +212,9 @@ def eraser_config_for(weights_path, min_confidence=DEFAULT_MIN_CONFIDENCE):
             f"weights file {weights_path} has the small backbone of the logo model but "
             f"{num_classes} classes; the logo model has {brands.LogoConfig.NUM_CLASSES}")
     base = brands.LogoInferenceConfig if small else brands.BrandsInferenceConfig
+    if min_confidence is None:
+        min_confidence = (brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE if small
+                          else DEFAULT_MIN_CONFIDENCE)
 
     class EraserConfig(base):
         NUM_CLASSES = num_classes
