@@ -46,7 +46,7 @@ def load_test(dataset_dir, limit, with_negatives):
     return dataset
 
 
-def eraser_shares(model, dataset, style):
+def eraser_shares(model, dataset, style, region):
     """Pixel counts of the eraser on every photo of ``dataset``. Returns a dict of figures."""
     import numpy as np
     from tqdm import tqdm
@@ -60,15 +60,17 @@ def eraser_shares(model, dataset, style):
         masks, _ = dataset.load_mask(image_id)
         truth = masks.any(axis=2) if masks.size else np.zeros(image.shape[:2], bool)
         result = model.detect([image], verbose=0)[0]
-        output, _, dilate = logo_eraser.erase_detections(image, result, model.config, style=style)
-        region = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate)
+        output, _, dilate = logo_eraser.erase_detections(image, result, model.config, style=style,
+                                                         region=region)
+        hidden = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate,
+                                           region=region)
         changed = np.any(output != image, axis=2)
         logo_total += int(truth.sum())
-        logo_hidden += int((truth & region).sum())
+        logo_hidden += int((truth & hidden).sum())
         other_total += int((~truth).sum())
         other_changed += int((changed & ~truth).sum())
         if truth.any():
-            per_photo.append((truth & region).sum() / truth.sum())
+            per_photo.append((truth & hidden).sum() / truth.sum())
     per_photo = np.array(per_photo)
     return {
         "photos": len(dataset.image_ids),
@@ -86,6 +88,8 @@ def main():
     parser.add_argument("--weights", type=pathlib.Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--limit", type=int, default=0, help="at most N test photos (0: all)")
     parser.add_argument("--style", default="mosaic")
+    parser.add_argument("--skip-map", action="store_true", help="only the eraser's pixel shares")
+    parser.add_argument("--region", default="hull", help="hull (the eraser's default), mask or box")
     parser.add_argument("--min-confidence", type=float, nargs="+", default=[None],
                         help="eraser score thresholds to measure (default: the eraser's)")
     args = parser.parse_args()
@@ -94,24 +98,25 @@ def main():
     from mrcnn import evaluation
 
     started = time.perf_counter()
-    scoring_config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
-    scoring_model = logo_eraser.load_eraser_model(str(args.weights), scoring_config)
-
-    logos = load_test(args.dataset, args.limit, with_negatives=False)
-    result = evaluation.evaluate(scoring_model, logos, verbose=1)
-    print(f"weights {args.weights} ({args.weights.stat().st_size / 1e6:.1f} MB), "
-          f"{result['num_images']} held-out photos with logos, {result['num_gt']} logos")
-    print(f"mAP@0.5 (mask IoU, compute_ap): {result['mAP50']:.3f}; COCO mask AP50 "
-          f"{result['segm']['AP50']:.3f}, AP {result['segm']['AP']:.3f}; box AP50 "
-          f"{result['bbox']['AP50']:.3f}; {result['seconds_per_image'] * 1000:.0f} ms/photo")
+    if not args.skip_map:
+        scoring_config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
+        scoring_model = logo_eraser.load_eraser_model(str(args.weights), scoring_config)
+        logos = load_test(args.dataset, args.limit, with_negatives=False)
+        result = evaluation.evaluate(scoring_model, logos, verbose=1)
+        print(f"weights {args.weights} ({args.weights.stat().st_size / 1e6:.1f} MB), "
+              f"{result['num_images']} held-out photos with logos, {result['num_gt']} logos")
+        print(f"mAP@0.5 (mask IoU, compute_ap): {result['mAP50']:.3f}; COCO mask AP50 "
+              f"{result['segm']['AP50']:.3f}, AP {result['segm']['AP']:.3f}; box AP50 "
+              f"{result['bbox']['AP50']:.3f}, AP {result['bbox']['AP']:.3f}; "
+              f"{result['seconds_per_image'] * 1000:.0f} ms/photo")
 
     everything = load_test(args.dataset, args.limit, with_negatives=True)
     for min_confidence in args.min_confidence:
-        config = (logo_eraser.eraser_config_for(str(args.weights)) if min_confidence is None
-                  else logo_eraser.eraser_config_for(str(args.weights), min_confidence))
+        config = logo_eraser.eraser_config_for(str(args.weights), min_confidence)
         eraser_model = logo_eraser.load_eraser_model(str(args.weights), config)
-        shares = eraser_shares(eraser_model, everything, args.style)
-        print(f"eraser (score >= {config.DETECTION_MIN_CONFIDENCE}, {args.style}, hull) on "
+        shares = eraser_shares(eraser_model, everything, args.style, args.region)
+        print(f"eraser (score >= {config.DETECTION_MIN_CONFIDENCE}, {args.style}, "
+              f"{args.region}) on "
               f"{shares['photos']} photos: logo pixels hidden "
               f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
               f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "

@@ -288,7 +288,8 @@ class MaskRCNN:
         """Train the model (matterport's signature).
 
         train_dataset, val_dataset: prepared ``utils.Dataset`` objects.
-        learning_rate: SGD learning rate. epochs: the epoch to reach (absolute: training runs
+        learning_rate: the base learning rate (Config.OPTIMIZER, warm-up and
+        LEARNING_RATE_SCHEDULE apply to it). epochs: the epoch to reach (absolute: training runs
         from ``self.epoch``, which loading a checkpoint sets, up to ``epochs``).
         layers: a regex of layer names, or a preset: "heads" (RPN, classifier and mask heads,
         FPN), "3+", "4+", "5+" (ResNet from that stage up, plus the heads), "all".

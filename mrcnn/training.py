@@ -1,5 +1,5 @@
-"""The training loop: layer selection, losses with weight decay, SGD with momentum and gradient
-clipping, tf.distribute replication, per-epoch checkpoints, TensorBoard logs, and a guard that
+"""The training loop: layer selection, losses with weight decay, SGD with momentum (or Adam) and
+gradient clipping, learning-rate warm-up and schedule, tf.distribute replication, per-epoch checkpoints, TensorBoard logs, and a guard that
 stops on a non-finite loss."""
 
 import contextlib
@@ -154,13 +154,19 @@ def make_optimizer(config, learning_rate):
     raise ValueError(f"Config.OPTIMIZER must be one of {OPTIMIZERS}, got {config.OPTIMIZER!r}")
 
 
+def check_schedule(schedule):
+    """``schedule`` if it is one of LEARNING_RATE_SCHEDULES, else ValueError."""
+    if schedule not in LEARNING_RATE_SCHEDULES:
+        raise ValueError(f"Config.LEARNING_RATE_SCHEDULE must be one of "
+                         f"{LEARNING_RATE_SCHEDULES}, got {schedule!r}")
+    return schedule
+
+
 def scheduled_learning_rate(base_rate, global_step, warmup_steps, total_steps, schedule):
     """The learning rate at 0-based ``global_step``: linear warm-up over ``warmup_steps``,
     then ``schedule``: "constant" (base_rate) or "cosine" (from base_rate at the end of the
     warm-up down to 0 after ``total_steps`` steps)."""
-    if schedule not in LEARNING_RATE_SCHEDULES:
-        raise ValueError(f"Config.LEARNING_RATE_SCHEDULE must be one of "
-                         f"{LEARNING_RATE_SCHEDULES}, got {schedule!r}")
+    check_schedule(schedule)
     if global_step < warmup_steps:
         return base_rate * (global_step + 1) / warmup_steps
     if schedule == "constant" or total_steps <= warmup_steps:
@@ -174,7 +180,7 @@ class Trainer:
 
     keras_model: the training model (created in ``strategy``'s scope), its trainable layers
     already chosen (set_trainable); config: its Config; strategy: a tf.distribute strategy;
-    learning_rate: SGD learning rate.
+    learning_rate: the base learning rate (warm-up and schedule from the config).
     """
 
     def __init__(self, keras_model, config, strategy, learning_rate):
@@ -193,10 +199,7 @@ class Trainer:
             keras_model.optimizer = self.optimizer
         self.learning_rate = float(learning_rate)
         self.warmup_steps = int(getattr(config, "LEARNING_RATE_WARMUP_STEPS", 0) or 0)
-        self.schedule = getattr(config, "LEARNING_RATE_SCHEDULE", "constant")
-        if self.schedule not in LEARNING_RATE_SCHEDULES:
-            raise ValueError(f"Config.LEARNING_RATE_SCHEDULE must be one of "
-                             f"{LEARNING_RATE_SCHEDULES}, got {self.schedule!r}")
+        self.schedule = check_schedule(getattr(config, "LEARNING_RATE_SCHEDULE", "constant"))
         self.loss_weights = np.array([config.LOSS_WEIGHTS.get(n, 1.0) for n in LOSS_NAMES],
                                      dtype=np.float32)
         self._train_step = None
