@@ -1,0 +1,106 @@
+"""The logo model shipped in block/: it loads as the eraser's default and hides logos of brands
+it never saw in training (synth.py's held-out test split), from a fresh clone's state."""
+
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHIPPED = REPO_ROOT / "block" / "mask_rcnn_logo.h5"
+ERASER_SCRIPT = REPO_ROOT / "block" / "final_project.py"
+sys.path.insert(0, str(REPO_ROOT / "block"))
+sys.path.insert(0, str(REPO_ROOT / "samples" / "brands"))
+import logo_eraser  # noqa: E402
+import synth  # noqa: E402
+
+# Held-out photos to try: the first ones of the test split (seed 1: not the seed the shipped
+# model's documented training data uses) whose logos cover at least MIN_LOGO_SHARE of the photo.
+SEED = 1
+NUM_PHOTOS = 6
+MIN_LOGO_SHARE = 0.02
+# What the eraser must do on them, pixel-weighted over the photos: regression bounds below what
+# the shipped model does (0.64 of the logo pixels hidden on these six photos; on the 300
+# held-out photos of BENCHMARKS.md 0.66 hidden and 0.07 of the other pixels changed). An
+# untrained model hides next to nothing, or changes much more of the photo.
+MIN_HIDDEN = 0.55
+MAX_OTHER_CHANGED = 0.10
+
+
+@pytest.fixture(scope="module")
+def held_out_photos():
+    """(image, union of logo masks) of NUM_PHOTOS generated held-out-brand photos."""
+    options = synth.SynthOptions(seed=SEED, labels="logo", negatives=0.0)
+    library = synth.load_library(())
+    photos = []
+    for index in range(200):
+        sample = synth.generate_sample(options, "test", index, library)
+        truth = sample.masks.any(axis=2)
+        if truth.mean() >= MIN_LOGO_SHARE:
+            photos.append((sample.image, truth))
+        if len(photos) == NUM_PHOTOS:
+            return photos
+    raise AssertionError("the generator gave too few photos with large logos")
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    assert SHIPPED.is_file(), f"{SHIPPED} is missing: the eraser's default model ships with the repo"
+    config = logo_eraser.eraser_config_for(str(SHIPPED))
+    return logo_eraser.load_eraser_model(str(SHIPPED), config)
+
+
+def test_shipped_model_is_the_small_class_agnostic_model_under_50_mb():
+    assert SHIPPED.stat().st_size <= 50 * 1000 * 1000
+    config = logo_eraser.eraser_config_for(str(SHIPPED))
+    assert config.NAME == "logo" and config.CLASS_NAMES == ["BG", "logo"]
+    # The eraser's default threshold for this model is the model's own, not the brands one.
+    import brands
+
+    assert config.DETECTION_MIN_CONFIDENCE == brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE
+    assert logo_eraser.eraser_config_for(str(SHIPPED), 0.9).DETECTION_MIN_CONFIDENCE == 0.9
+    from mrcnn.weights_io import read_weights_table
+
+    layers = {layer for layer, _, _ in read_weights_table(str(SHIPPED))}
+    assert logo_eraser.SMALL_BACKBONE_FIRST_LAYER in layers and "mrcnn_mask" in layers
+
+
+def test_shipped_model_hides_held_out_logos(shipped_model, held_out_photos):
+    logo = hidden = other = changed = 0
+    for image, truth in held_out_photos:
+        result = shipped_model.detect([image], verbose=0)[0]
+        output, _, dilate = logo_eraser.erase_detections(image, result, shipped_model.config)
+        assert output.shape == image.shape and output.dtype == np.uint8
+        repainted = np.any(output != image, axis=2)
+        # Each logo pixel inside the repainted region counts as hidden (the mosaic may give a
+        # pixel its own colour back).
+        region = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate)
+        assert not (repainted & ~region).any()
+        logo += truth.sum()
+        hidden += (truth & region).sum()
+        other += (~truth).sum()
+        changed += (repainted & ~truth).sum()
+    assert hidden / logo >= MIN_HIDDEN, f"only {hidden / logo:.3f} of the logo pixels hidden"
+    assert changed / other <= MAX_OTHER_CHANGED, f"{changed / other:.3f} of other pixels changed"
+
+
+def test_eraser_cli_uses_the_shipped_model_by_default(tmp_path, held_out_photos):
+    """A fresh clone has neither mask_rcnn_brands.h5 nor block/mask_rcnn_brands.h5: the command
+    finds the shipped model by itself."""
+    from mrcnn.image_io import read_image, write_image_atomic
+
+    image, truth = held_out_photos[0]
+    photo = tmp_path / "photo.png"
+    write_image_atomic(str(photo), image)
+    output = tmp_path / "eraser.png"
+    completed = subprocess.run([sys.executable, str(ERASER_SCRIPT), "-i", str(photo), "-o",
+                                str(output)], capture_output=True, text=True, timeout=300,
+                               cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "mask_rcnn_logo.h5" in completed.stdout + completed.stderr
+    erased = read_image(str(output))
+    changed = np.any(erased != image, axis=2)
+    assert changed[truth].mean() >= 0.15  # 0.22 with the shipped model
+    assert read_image(str(photo)).tobytes() == image.tobytes()
