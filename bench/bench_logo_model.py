@@ -5,6 +5,7 @@ fonts that training never saw):
 
     python bench/bench_logo_model.py --dataset DIR                    # the shipped model
     python bench/bench_logo_model.py --dataset DIR --weights W.h5 --limit 100
+    python bench/bench_logo_model.py --dataset DIR --skip-map --min-confidence 0.5 0.7 --region box
 
 Figures:
 
