@@ -41,7 +41,8 @@ def load_test(dataset_dir, limit, with_negatives):
     import brands
 
     dataset = brands.BrandsDataset()
-    dataset.load_brands(str(dataset_dir), "test", file_list="all" if with_negatives else "logosonly",
+    dataset.load_brands(str(dataset_dir), "test",
+                        file_list="all" if with_negatives else "logosonly",
                         include_negatives=with_negatives, limit=limit or None)
     dataset.prepare()
     return dataset

@@ -31,9 +31,9 @@ for _path in (BLOCK_DIR, REPO_ROOT):
         sys.path.insert(0, _path)
 
 import logo_eraser  # noqa: E402
-from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, EXIT_USAGE_ERROR, UsageError,  # noqa: E402
-                       check_output_picture, check_writable_folder, import_tensorflow_quietly,
-                       non_negative_int, one_line, run_main, same_path, unit_interval)
+from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, OneLineArgumentParser,  # noqa: E402
+                       UsageError, check_output_picture, check_writable_folder,
+                       import_tensorflow_quietly, non_negative_int, one_line, run_main, same_path, unit_interval)
 
 WEIGHTS_FILENAME = "mask_rcnn_brands.h5"
 # Looked up in this order when --weights is not given.

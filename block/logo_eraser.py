@@ -15,8 +15,9 @@ coarser treatment wins):
 
 1. its mask (full photo resolution, from ``MaskRCNN.detect``; an empty mask falls back to the
    box) is replaced by its convex hull (``region="hull"``, the default), kept as it is
-   (``region="mask"``, as the original eraser) or replaced by the whole box (``region="box"``). A wordmark's mask follows its letters; hiding
-   only the letter shapes leaves their silhouette readable, most of all with solid or blur;
+   (``region="mask"``, as the original eraser) or replaced by the whole box
+   (``region="box"``). A wordmark's mask follows its letters; hiding only the letter shapes
+   leaves their silhouette readable, most of all with solid or blur;
 2. that region is grown by ``dilate`` pixels (Euclidean distance), because the mask comes from a
    28x28 prediction on a 128-px copy of the photo and its edges are coarse;
 3. only pixels inside the grown region change (always inside the box grown by ``dilate``).
@@ -213,8 +214,8 @@ def eraser_config_for(weights_path, min_confidence=None):
             f"{num_classes} classes; the logo model has {brands.LogoConfig.NUM_CLASSES}")
     base = brands.LogoInferenceConfig if small else brands.BrandsInferenceConfig
     if min_confidence is None:
-        min_confidence = (brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE if small
-                          else DEFAULT_MIN_CONFIDENCE)
+        # The model's own threshold (BrandsInferenceConfig keeps Config's 0.7).
+        min_confidence = base.DETECTION_MIN_CONFIDENCE
 
     class EraserConfig(base):
         NUM_CLASSES = num_classes

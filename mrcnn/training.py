@@ -1,6 +1,6 @@
 """The training loop: layer selection, losses with weight decay, SGD with momentum (or Adam) and
-gradient clipping, learning-rate warm-up and schedule, tf.distribute replication, per-epoch checkpoints, TensorBoard logs, and a guard that
-stops on a non-finite loss."""
+gradient clipping, learning-rate warm-up and schedule, tf.distribute replication, per-epoch
+checkpoints, TensorBoard logs, and a guard that stops on a non-finite loss."""
 
 import contextlib
 import logging

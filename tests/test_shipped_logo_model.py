@@ -47,7 +47,7 @@ def held_out_photos():
 
 @pytest.fixture(scope="module")
 def shipped_model():
-    assert SHIPPED.is_file(), f"{SHIPPED} is missing: the eraser's default model ships with the repo"
+    assert SHIPPED.is_file(), f"{SHIPPED} is missing: the eraser's default model ships in block/"
     config = logo_eraser.eraser_config_for(str(SHIPPED))
     return logo_eraser.load_eraser_model(str(SHIPPED), config)
 
