@@ -118,6 +118,10 @@ class Config:
     # NMS IoU threshold for the final detections (per class).
     DETECTION_NMS_THRESHOLD = 0.3
 
+    # Mask probability at and above which a pixel belongs to a detection's full-size mask
+    # (matterport: 0.5). Lower keeps more of an uncertain mask (e.g. to hide rather than miss).
+    DETECTION_MASK_THRESHOLD = 0.5
+
     # Learning rate and momentum. The paper's 0.02 tends to explode the weights here.
     LEARNING_RATE = 0.001
     LEARNING_MOMENTUM = 0.9

@@ -198,9 +198,10 @@ class MaskRCNN:
     def unmold_detections(self, detections, mrcnn_mask, original_image_shape, image_shape,
                           window):
         """One image's raw outputs -> (rois [N,4] int32 px, class_ids [N], scores [N],
-        masks [H,W,N] bool), in the original photo's pixels."""
+        masks [H,W,N] bool), in the original photo's pixels; masks thresholded at
+        config.DETECTION_MASK_THRESHOLD."""
         return _unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape,
-                                  window)
+                                  window, mask_threshold=self.config.DETECTION_MASK_THRESHOLD)
 
     def _run_inference(self, molded_images, image_metas, anchors):
         """Run the compiled inference graph; returns the seven outputs as NumPy arrays."""

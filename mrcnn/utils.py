@@ -673,7 +673,7 @@ def mold_mask(mask, config):
     return np.round(resized).astype(np.float32)
 
 
-def unmold_mask(mask, bbox, image_shape, out=None):
+def unmold_mask(mask, bbox, image_shape, out=None, threshold=0.5):
     """Turn a small network mask into a full-image binary mask.
 
     mask: [height, width] float, e.g. 28x28 probabilities.
@@ -681,11 +681,11 @@ def unmold_mask(mask, bbox, image_shape, out=None):
     image_shape: (height, width[, channels]) of the image.
     out: optional all-False bool [image height, image width] array (or view, e.g. one
         instance of an [H, W, N] stack) to paste into; only the box region is written.
+    threshold: probability at and above which a pixel is inside (matterport: 0.5).
     Returns: bool [image height, image width] (``out`` when given): the mask resized to the
-        box (bilinear), thresholded at 0.5 and pasted at the box. Parts of the box outside
-        the image are dropped; an empty box gives an all-False mask.
+        box (bilinear), thresholded at ``threshold`` and pasted at the box. Parts of the box
+        outside the image are dropped; an empty box gives an all-False mask.
     """
-    threshold = 0.5
     y1, x1, y2, x2 = (int(value) for value in bbox[:4])
     full_mask = np.zeros(tuple(image_shape[:2]), dtype=bool) if out is None else out
     if y2 <= y1 or x2 <= x1:

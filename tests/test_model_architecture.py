@@ -122,3 +122,25 @@ def test_callable_backbone_builds_and_detects(tmp_path):
     n = len(result["class_ids"])
     assert result["rois"].shape == (n, 4) and result["masks"].shape == (100, 150, n)
     assert set(result["class_ids"]) <= {1, 2}
+
+
+def test_small_backbone_residual_blocks_keep_strides_and_add_named_layers():
+    import keras
+
+    from mrcnn.modeling.small_backbone import small_backbone, small_backbone_shapes
+
+    inputs = keras.Input((64, 64, 3))
+    plain = keras.Model(inputs, small_backbone(inputs))
+    deeper = keras.Model(inputs, small_backbone(inputs, residual_blocks=(0, 0, 1, 2, 1)))
+    assert [tuple(t.shape[1:3]) for t in deeper.outputs] == \
+        [tuple(t.shape[1:3]) for t in plain.outputs] == [(32, 32), (16, 16), (8, 8), (4, 4), (2, 2)]
+    names = {layer.name for layer in deeper.layers}
+    added = names - {layer.name for layer in plain.layers}
+    convs = {name for name in added if name.startswith("small_c")}
+    assert convs == {"small_c3r1a", "small_c3r1b", "small_c4r1a", "small_c4r1b",
+                     "small_c4r2a", "small_c4r2b", "small_c5r1a", "small_c5r1b"}
+    assert {"small_bn4r2b", "small_res4r2"} <= added
+    # The shape function does not depend on the blocks.
+    assert small_backbone_shapes((64, 64, 3))[:4].tolist() == [[16, 16], [8, 8], [4, 4], [2, 2]]
+    with pytest.raises(ValueError, match="one count per stage"):
+        small_backbone(inputs, residual_blocks=(1, 1))

@@ -214,6 +214,39 @@ def test_head_channel_options_size_the_rpn_and_mask_head():
     assert tuple(masks.shape[2:]) == (14, 14, 3)
 
 
+def test_trained_batchnorm_mask_head_takes_statistics_from_the_positive_rois_only():
+    """With TRAIN_BN the mask head still runs on the positive ROIs only, so its batch
+    statistics (and masks) ignore the negative ROIs, as at inference, where it sees only
+    detections."""
+    import keras
+
+    from mrcnn.modeling.roi_heads import build_fpn_mask_graph
+
+    rng = np.random.default_rng(0)
+    rois = keras.Input((4, 4))
+    selector = keras.Input((4,), dtype="int32")
+    meta = keras.Input((16,))
+    feature_maps = [keras.Input((8, 8, 6)) for _ in range(4)]
+    masks = build_fpn_mask_graph(rois, feature_maps, meta, pool_size=4, num_classes=2,
+                                 train_bn=True, row_selector=selector, channels=8)
+    head = keras.Model([rois, selector, meta, *feature_maps], masks)
+    maps = [rng.normal(size=(1, 8, 8, 6)).astype(np.float32) for _ in range(4)]
+    image_meta = np.zeros((1, 16), np.float32)
+    image_meta[0, 4:7] = (32, 32, 3)  # image shape: ROIs of these sizes map to P2
+    boxes = np.array([[[0.1, 0.1, 0.5, 0.6], [0.2, 0.3, 0.6, 0.9],
+                       [0.0, 0.0, 0.3, 0.3], [0.5, 0.5, 0.9, 0.9]]], np.float32)
+    positive = np.array([[1, 0, 1, 0]], np.int32)
+    moved = boxes.copy()
+    moved[0, [1, 3]] = [[0.6, 0.6, 1.0, 1.0], [0.1, 0.0, 0.4, 0.2]]
+    first = head([boxes, positive, image_meta, *maps], training=True).numpy()
+    second = head([moved, positive, image_meta, *maps], training=True).numpy()
+    np.testing.assert_allclose(first[0, [0, 2]], second[0, [0, 2]], rtol=1e-5, atol=1e-6)
+    assert not first[0, [1, 3]].any()
+    # The positives' masks do depend on which ROIs are positive (their own statistics).
+    everything = head([boxes, np.ones_like(positive), image_meta, *maps], training=True).numpy()
+    assert np.abs(everything[0, [0, 2]] - first[0, [0, 2]]).max() > 1e-4
+
+
 def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
     clock = {"now": 0.0}
     monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])

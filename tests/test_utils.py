@@ -363,6 +363,17 @@ def test_unmold_mask_hand_computed():
     np.testing.assert_array_equal(full, expected)
 
 
+def test_unmold_mask_threshold_keeps_more_of_an_uncertain_mask():
+    small = np.zeros((28, 28), np.float32)
+    small[:, :7] = 0.9
+    small[:, 7:14] = 0.35
+    default = utils.unmold_mask(small, (0, 0, 28, 28), (28, 28))
+    lower = utils.unmold_mask(small, (0, 0, 28, 28), (28, 28), threshold=0.3)
+    # Same size as the mask: no resampling, so the columns are exactly the thresholded ones.
+    assert default[:, :7].all() and not default[:, 7:].any()
+    assert lower[:, :14].all() and not lower[:, 14:].any()
+
+
 def test_unmold_mask_matches_matterport_and_clips_to_image():
     probabilities = np.random.default_rng(7).random((28, 28)).astype(np.float32)
     full = utils.unmold_mask(probabilities, np.array([5, 7, 66, 50]), (80, 60))

@@ -142,12 +142,13 @@ def build_training_model(config):
     mrcnn_class_logits, mrcnn_class, mrcnn_bbox = fpn_classifier_graph(
         rois, mrcnn_feature_maps, input_image_meta, config.POOL_SIZE, config.NUM_CLASSES,
         train_bn=config.TRAIN_BN, fc_layers_size=config.FPN_CLASSIF_FC_LAYERS_SIZE)
-    # With frozen BatchNorm each ROI's mask is independent of the others, so the head runs on
-    # the positive ROIs only (the mask loss ignores the rest): about 3x less mask-head work.
+    # The head runs on the positive ROIs only (the mask loss ignores the rest): about 3x less
+    # mask-head work. With frozen BatchNorm each ROI's mask is independent of the others; with
+    # TRAIN_BN the batch statistics come from the positive ROIs, the kind of ROI the head sees
+    # at inference (detections).
     mrcnn_mask = build_fpn_mask_graph(rois, mrcnn_feature_maps, input_image_meta,
                                       config.MASK_POOL_SIZE, config.NUM_CLASSES,
-                                      train_bn=config.TRAIN_BN,
-                                      row_selector=None if config.TRAIN_BN else target_class_ids,
+                                      train_bn=config.TRAIN_BN, row_selector=target_class_ids,
                                       channels=config.MASK_HEAD_CHANNELS)
     output_rois = Identity(name="output_rois")(rois)
 

@@ -47,9 +47,10 @@ def build_fpn_mask_graph(rois, feature_maps, image_meta, pool_size, num_classes,
     rois: [batch, num_rois, (y1, x1, y2, x2)] normalised; feature_maps: [P2, P3, P4, P5].
     row_selector: optional [batch, num_rois]; the convs then run only on the rows where it is
     non-zero and the other rows come out as zeros. Inference passes the detections' class
-    ids (the padding rows' masks are never used); training with frozen BatchNorm passes the
-    ROIs' target class ids (only positive ROIs enter the mask loss). Each ROI's mask is
-    computed independently, so the selected rows' masks are unchanged.
+    ids (the padding rows' masks are never used); training passes the ROIs' target class ids
+    (only positive ROIs enter the mask loss). With frozen BatchNorm each ROI's mask is computed
+    independently, so the selected rows' masks are unchanged; with trained BatchNorm
+    (``train_bn``) the batch statistics are those of the selected rows.
     channels: of the four convs and the deconv (matterport: 256).
     Returns masks [batch, num_rois, 2 * pool_size, 2 * pool_size, NUM_CLASSES] in 0..1.
     """

@@ -59,13 +59,15 @@ def mold_inputs(images, config):
     return np.stack(molded_images), np.stack(image_metas), np.stack(windows)
 
 
-def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape, window):
+def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape, window,
+                      mask_threshold=0.5):
     """Map one image's raw detections back to its original photo.
 
     detections: [DETECTION_MAX_INSTANCES, (y1, x1, y2, x2, class_id, score)] normalised to
     the molded image; mrcnn_mask: [DETECTION_MAX_INSTANCES, h, w, NUM_CLASSES] in 0..1;
     original_image_shape: (H, W, C) of the photo; image_shape: (h, w, C) of the molded image;
-    window: (y1, x1, y2, x2) pixels of the photo inside the molded image.
+    window: (y1, x1, y2, x2) pixels of the photo inside the molded image;
+    mask_threshold: mask probability at and above which a pixel is in the full-size mask.
     Returns:
         boxes [N, (y1, x1, y2, x2)] int32 pixels of the photo, class_ids [N] int32,
         scores [N] float32, masks [H, W, N] bool
@@ -93,5 +95,6 @@ def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape,
     full_masks = np.zeros(tuple(original_image_shape[:2]) + (len(boxes),), dtype=bool)
     for i in range(len(boxes)):
         # Writes only the box region of instance i's (strided) plane.
-        utils.unmold_mask(masks[i], boxes[i], original_image_shape, out=full_masks[:, :, i])
+        utils.unmold_mask(masks[i], boxes[i], original_image_shape, out=full_masks[:, :, i],
+                          threshold=mask_threshold)
     return boxes, class_ids, scores, full_masks
