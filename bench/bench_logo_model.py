@@ -6,6 +6,7 @@ fonts that training never saw):
     python bench/bench_logo_model.py --dataset DIR                    # the shipped model
     python bench/bench_logo_model.py --dataset DIR --weights W.h5 --limit 100
     python bench/bench_logo_model.py --dataset DIR --skip-map --min-confidence 0.5 0.7 --region box
+    python bench/bench_logo_model.py --dataset DIR --skip-map --mask-threshold 0.3 0.5
 
 Figures:
 
@@ -48,39 +49,58 @@ def load_test(dataset_dir, limit, with_negatives):
     return dataset
 
 
-def eraser_shares(model, dataset, style, region):
-    """Pixel counts of the eraser on every photo of ``dataset``. Returns a dict of figures."""
+def keep_scores(result, min_confidence):
+    """The detections of a detect() result dict scoring at least ``min_confidence``."""
+    keep = result["scores"] >= min_confidence
+    return {"rois": result["rois"][keep], "class_ids": result["class_ids"][keep],
+            "scores": result["scores"][keep], "masks": result["masks"][:, :, keep]}
+
+
+def eraser_shares(model, dataset, style, region, min_confidences):
+    """Pixel counts of the eraser on every photo of ``dataset``, once per score threshold.
+
+    ``model`` detects from score 0; each threshold of ``min_confidences`` keeps the detections
+    scoring at least that: the same detections as a model built with that threshold (NMS is
+    greedy by score), unless more than DETECTION_MAX_INSTANCES score above it.
+    Returns {threshold: dict of figures}.
+    """
     import numpy as np
     from tqdm import tqdm
 
     import logo_eraser
 
-    logo_total = logo_hidden = other_total = other_changed = 0
-    per_photo = []
+    counts = {t: dict(logo_total=0, logo_hidden=0, other_total=0, other_changed=0, per_photo=[])
+              for t in min_confidences}
     for image_id in tqdm(dataset.image_ids, desc="eraser", unit="photo"):
         image = dataset.load_image(image_id)
         masks, _ = dataset.load_mask(image_id)
         truth = masks.any(axis=2) if masks.size else np.zeros(image.shape[:2], bool)
-        result = model.detect([image], verbose=0)[0]
-        output, _, dilate = logo_eraser.erase_detections(image, result, model.config, style=style,
-                                                         region=region)
-        hidden = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate,
-                                           region=region)
-        changed = np.any(output != image, axis=2)
-        logo_total += int(truth.sum())
-        logo_hidden += int((truth & hidden).sum())
-        other_total += int((~truth).sum())
-        other_changed += int((changed & ~truth).sum())
-        if truth.any():
-            per_photo.append((truth & hidden).sum() / truth.sum())
-    per_photo = np.array(per_photo)
-    return {
-        "photos": len(dataset.image_ids),
-        "logo_pixels_hidden": logo_hidden / max(logo_total, 1),
-        "other_pixels_changed": other_changed / max(other_total, 1),
-        "mean_hidden_per_photo": float(per_photo.mean()) if per_photo.size else float("nan"),
-        "photos_95_hidden": float((per_photo >= 0.95).mean()) if per_photo.size else float("nan"),
-    }
+        detections = model.detect([image], verbose=0)[0]
+        for min_confidence, count in counts.items():
+            result = keep_scores(detections, min_confidence)
+            output, _, dilate = logo_eraser.erase_detections(image, result, model.config,
+                                                             style=style, region=region)
+            hidden = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
+                                               dilate, region=region)
+            changed = np.any(output != image, axis=2)
+            count["logo_total"] += int(truth.sum())
+            count["logo_hidden"] += int((truth & hidden).sum())
+            count["other_total"] += int((~truth).sum())
+            count["other_changed"] += int((changed & ~truth).sum())
+            if truth.any():
+                count["per_photo"].append((truth & hidden).sum() / truth.sum())
+    figures = {}
+    for min_confidence, count in counts.items():
+        per_photo = np.array(count["per_photo"])
+        figures[min_confidence] = {
+            "photos": len(dataset.image_ids),
+            "logo_pixels_hidden": count["logo_hidden"] / max(count["logo_total"], 1),
+            "other_pixels_changed": count["other_changed"] / max(count["other_total"], 1),
+            "mean_hidden_per_photo": float(per_photo.mean()) if per_photo.size else float("nan"),
+            "photos_95_hidden": (float((per_photo >= 0.95).mean()) if per_photo.size
+                                 else float("nan")),
+        }
+    return figures
 
 
 def main():
@@ -93,18 +113,23 @@ def main():
     parser.add_argument("--skip-map", action="store_true", help="only the eraser's pixel shares")
     parser.add_argument("--region", default="hull", help="hull (the eraser's default), mask or box")
     parser.add_argument("--min-confidence", type=float, nargs="+", default=[None],
-                        help="eraser score thresholds to measure (default: the eraser's)")
+                        help="eraser score thresholds to measure (default: the eraser's); "
+                        "one detection pass serves them all")
+    parser.add_argument("--mask-threshold", type=float, nargs="+", default=None,
+                        help="mask probability thresholds to measure (default: the model "
+                        "config's DETECTION_MASK_THRESHOLD); one detection pass each")
     args = parser.parse_args()
 
     import logo_eraser
     from mrcnn import evaluation
 
     started = time.perf_counter()
+    # One model, detecting from score 0: mAP needs every score, the eraser's thresholds filter.
+    config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
+    model = logo_eraser.load_eraser_model(str(args.weights), config)
     if not args.skip_map:
-        scoring_config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
-        scoring_model = logo_eraser.load_eraser_model(str(args.weights), scoring_config)
         logos = load_test(args.dataset, args.limit, with_negatives=False)
-        result = evaluation.evaluate(scoring_model, logos, verbose=1)
+        result = evaluation.evaluate(model, logos, verbose=1)
         print(f"weights {args.weights} ({args.weights.stat().st_size / 1e6:.1f} MB), "
               f"{result['num_images']} held-out photos with logos, {result['num_gt']} logos")
         print(f"mAP@0.5 (mask IoU, compute_ap): {result['mAP50']:.3f}; COCO mask AP50 "
@@ -113,17 +138,21 @@ def main():
               f"{result['seconds_per_image'] * 1000:.0f} ms/photo")
 
     everything = load_test(args.dataset, args.limit, with_negatives=True)
-    for min_confidence in args.min_confidence:
-        config = logo_eraser.eraser_config_for(str(args.weights), min_confidence)
-        eraser_model = logo_eraser.load_eraser_model(str(args.weights), config)
-        shares = eraser_shares(eraser_model, everything, args.style, args.region)
-        print(f"eraser (score >= {config.DETECTION_MIN_CONFIDENCE}, {args.style}, "
-              f"{args.region}) on "
-              f"{shares['photos']} photos: logo pixels hidden "
-              f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
-              f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "
-              f"{shares['mean_hidden_per_photo']:.3f}, photos with >= 95% hidden "
-              f"{shares['photos_95_hidden']:.3f}")
+    default_confidence = logo_eraser.eraser_config_for(str(args.weights)).DETECTION_MIN_CONFIDENCE
+    min_confidences = [default_confidence if value is None else value
+                       for value in args.min_confidence]
+    for mask_threshold in args.mask_threshold or [config.DETECTION_MASK_THRESHOLD]:
+        model.config.DETECTION_MASK_THRESHOLD = mask_threshold
+        figures = eraser_shares(model, everything, args.style, args.region,
+                                min_confidences)
+        for min_confidence, shares in figures.items():
+            print(f"eraser (score >= {min_confidence}, mask >= {mask_threshold}, {args.style}, "
+                  f"{args.region}) on "
+                  f"{shares['photos']} photos: logo pixels hidden "
+                  f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
+                  f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "
+                  f"{shares['mean_hidden_per_photo']:.3f}, photos with >= 95% hidden "
+                  f"{shares['photos_95_hidden']:.3f}")
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
