@@ -539,6 +539,30 @@ def test_config_refuses_weights_for_another_class_count(tmp_path):
     assert str(path) in str(error.value)
 
 
+def test_weights_table_is_read_once_per_version_of_the_file(tmp_path, monkeypatch):
+    from mrcnn import weights_io
+
+    reads = []
+    real_read = weights_io.read_weights_table
+    monkeypatch.setattr(weights_io, "read_weights_table",
+                        lambda path: reads.append(path) or real_read(path))
+    path = tmp_path / "versions.h5"
+    logits = {"mrcnn_class_logits": {"mrcnn_class_logits/kernel:0": (16, 2),
+                                     "mrcnn_class_logits/bias:0": (2,)}}
+    write_small_weights(path, logits)
+    assert logo_eraser.read_weights_class_count(str(path)) == 2
+    assert logo_eraser.read_weights_class_count(str(path)) == 2
+    assert len(reads) == 1
+    # Another file at the same path (another size, inode and time) is read again.
+    replacement = tmp_path / "replacement.h5"
+    write_small_weights(replacement, {"mrcnn_class_logits": {
+        "mrcnn_class_logits/kernel:0": (16, 48), "mrcnn_class_logits/bias:0": (48,)},
+        "extra": {"extra/kernel:0": (3, 3)}})
+    os.replace(replacement, path)
+    assert logo_eraser.read_weights_class_count(str(path)) == 48
+    assert len(reads) == 2
+
+
 def test_config_refuses_a_wrong_layout_before_any_model_is_built(tmp_path):
     logits = {"mrcnn_class_logits/kernel:0": (1024, 48), "mrcnn_class_logits/bias:0": (48,)}
     wrong_shape = tmp_path / "wrong_shape.h5"
