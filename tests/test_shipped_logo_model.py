@@ -22,11 +22,11 @@ SEED = 1
 NUM_PHOTOS = 6
 MIN_LOGO_SHARE = 0.02
 # What the eraser must do on them, pixel-weighted over the photos: regression bounds below what
-# the shipped model does (0.64 of the logo pixels hidden on these six photos; on the 300
-# held-out photos of BENCHMARKS.md 0.66 hidden and 0.07 of the other pixels changed). An
-# untrained model hides next to nothing, or changes much more of the photo.
-MIN_HIDDEN = 0.55
-MAX_OTHER_CHANGED = 0.10
+# the shipped model does (0.37 of the logo pixels hidden and 0.047 of the other pixels changed
+# on these six large-logo photos; on the 300 held-out photos of BENCHMARKS.md 0.69 hidden and
+# 0.046 changed). An untrained model hides next to nothing, or changes much more of the photo.
+MIN_HIDDEN = 0.30
+MAX_OTHER_CHANGED = 0.08
 
 
 @pytest.fixture(scope="module")
@@ -102,5 +102,5 @@ def test_eraser_cli_uses_the_shipped_model_by_default(tmp_path, held_out_photos)
     assert "mask_rcnn_logo.h5" in completed.stdout + completed.stderr
     erased = read_image(str(output))
     changed = np.any(erased != image, axis=2)
-    assert changed[truth].mean() >= 0.15  # 0.22 with the shipped model
+    assert changed[truth].mean() >= 0.15  # 0.21 with the shipped model
     assert read_image(str(photo)).tobytes() == image.tobytes()
