@@ -56,18 +56,21 @@ def keep_scores(result, min_confidence):
             "scores": result["scores"][keep], "masks": result["masks"][:, :, keep]}
 
 
-def eraser_shares(model, dataset, style, region, min_confidences):
+def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
     """Pixel counts of the eraser on every photo of ``dataset``, once per score threshold.
 
-    ``model`` detects from score 0; each threshold of ``min_confidences`` keeps the detections
-    scoring at least that: the same detections as a model built with that threshold (NMS is
-    greedy by score), unless more than DETECTION_MAX_INSTANCES score above it.
+    ``model`` detects from score 0, once per size of ``image_sizes`` (None: the config's
+    size); each threshold of ``min_confidences`` keeps the detections scoring at least that
+    (the same detections as a model built with that threshold, NMS being greedy by score,
+    unless more than DETECTION_MAX_INSTANCES score above it), then the sizes are merged as
+    ``MaskRCNN.detect_multiscale`` merges them.
     Returns {threshold: dict of figures}.
     """
     import numpy as np
     from tqdm import tqdm
 
     import logo_eraser
+    from mrcnn.modeling.test_time_augmentation import merge_detections
 
     counts = {t: dict(logo_total=0, logo_hidden=0, other_total=0, other_changed=0, per_photo=[])
               for t in min_confidences}
@@ -75,9 +78,10 @@ def eraser_shares(model, dataset, style, region, min_confidences):
         image = dataset.load_image(image_id)
         masks, _ = dataset.load_mask(image_id)
         truth = masks.any(axis=2) if masks.size else np.zeros(image.shape[:2], bool)
-        detections = model.detect([image], verbose=0)[0]
+        per_size = [model.detect([image], verbose=0, image_size=size)[0] for size in image_sizes]
         for min_confidence, count in counts.items():
-            result = keep_scores(detections, min_confidence)
+            result = merge_detections([keep_scores(detections, min_confidence)
+                                       for detections in per_size])
             output, _, dilate = logo_eraser.erase_detections(image, result, model.config,
                                                              style=style, region=region)
             hidden = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
@@ -115,6 +119,9 @@ def main():
     parser.add_argument("--min-confidence", type=float, nargs="+", default=[None],
                         help="eraser score thresholds to measure (default: the eraser's); "
                         "one detection pass serves them all")
+    parser.add_argument("--image-sizes", type=int, nargs="+", default=None,
+                        help="input sizes the eraser detects at and merges (default: the model "
+                        "config's TEST_IMAGE_SIZES); mAP is always at the config's own size")
     parser.add_argument("--mask-threshold", type=float, nargs="+", default=None,
                         help="mask probability thresholds to measure (default: the model "
                         "config's DETECTION_MASK_THRESHOLD); one detection pass each")
@@ -141,18 +148,24 @@ def main():
     default_confidence = logo_eraser.eraser_config_for(str(args.weights)).DETECTION_MIN_CONFIDENCE
     min_confidences = [default_confidence if value is None else value
                        for value in args.min_confidence]
+    image_sizes = args.image_sizes or config.TEST_IMAGE_SIZES or [None]
+    sizes_text = "/".join(str(size or config.IMAGE_MAX_DIM) for size in image_sizes)
     for mask_threshold in args.mask_threshold or [config.DETECTION_MASK_THRESHOLD]:
         model.config.DETECTION_MASK_THRESHOLD = mask_threshold
+        started_eraser = time.perf_counter()
         figures = eraser_shares(model, everything, args.style, args.region,
-                                min_confidences)
+                                min_confidences, image_sizes)
+        seconds_per_photo = (time.perf_counter() - started_eraser) / len(everything.image_ids)
         for min_confidence, shares in figures.items():
-            print(f"eraser (score >= {min_confidence}, mask >= {mask_threshold}, {args.style}, "
-                  f"{args.region}) on "
+            print(f"eraser (sizes {sizes_text}, score >= {min_confidence}, mask >= "
+                  f"{mask_threshold}, {args.style}, {args.region}) on "
                   f"{shares['photos']} photos: logo pixels hidden "
                   f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
                   f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "
                   f"{shares['mean_hidden_per_photo']:.3f}, photos with >= 95% hidden "
                   f"{shares['photos_95_hidden']:.3f}")
+        print(f"eraser pass: {seconds_per_photo * 1000:.0f} ms/photo (detection at every size, "
+              f"hiding at every threshold)")
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

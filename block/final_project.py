@@ -33,7 +33,8 @@ for _path in (BLOCK_DIR, REPO_ROOT):
 import logo_eraser  # noqa: E402
 from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, OneLineArgumentParser,  # noqa: E402
                        UsageError, check_output_picture, check_writable_folder,
-                       import_tensorflow_quietly, non_negative_int, one_line, run_main, same_path, unit_interval)
+                       image_size, import_tensorflow_quietly, non_negative_int, one_line,
+                       run_main, same_path, unit_interval)
 
 WEIGHTS_FILENAME = "mask_rcnn_brands.h5"
 # Looked up in this order when --weights is not given.
@@ -77,6 +78,12 @@ def build_parser():
                         f"{logo_eraser.DEFAULT_MIN_CONFIDENCE} for a brands model, as the "
                         "original; for the shipped logo model its own, "
                         f"{logo_eraser.brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE})")
+    parser.add_argument("--image-sizes", type=image_size, nargs="+", metavar="PX",
+                        help="detect at these input sizes (multiples of 64) and hide what any "
+                        "of them finds (default: the model's own: "
+                        f"{'/'.join(map(str, logo_eraser.brands.LogoInferenceConfig.TEST_IMAGE_SIZES))}"
+                        " px for the shipped logo model, its single input size for a brands "
+                        "model); one size is faster and finds less")
     parser.add_argument("--style", choices=logo_eraser.STYLES, default=logo_eraser.DEFAULT_STYLE,
                         help="how logos are hidden (default: mosaic, blocks scaled to each logo)")
     parser.add_argument("--region", choices=logo_eraser.REGIONS,
@@ -224,11 +231,12 @@ def erase_one(model, image, args, keep_ids, image_path, output_path):
     """Detect, hide and write one photo; returns its JSON record."""
     pixels, detections, dilate = logo_eraser.erase_logos(
         model, image, style=args.style, keep_class_ids=keep_ids, dilate=args.dilate,
-        seed=args.seed, region=args.region)
+        seed=args.seed, region=args.region, image_sizes=args.image_sizes)
     write_picture(output_path, pixels, protect=image_path)
     return {"image": image_path, "output": output_path,
             "height": int(image.shape[0]), "width": int(image.shape[1]),
             "style": args.style, "region": args.region, "dilate_px": int(dilate),
+            "image_sizes": list(args.image_sizes),
             "min_confidence": args.min_confidence, "detections": detections}
 
 
@@ -265,9 +273,13 @@ def run(args):
     weights_path = resolve_weights(args.weights)
     config = logo_eraser.eraser_config_for(weights_path, args.min_confidence)
     args.min_confidence = float(config.DETECTION_MIN_CONFIDENCE)  # the model's default if unset
+    # The model's own sizes if unset.
+    args.image_sizes = [int(size) for size in (args.image_sizes or config.TEST_IMAGE_SIZES
+                                               or [config.IMAGE_MAX_DIM])]
     keep_ids = logo_eraser.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
     print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
-          f"class{'es' if config.NUM_CLASSES > 2 else ''}, {config.IMAGE_MAX_DIM} px)")
+          f"class{'es' if config.NUM_CLASSES > 2 else ''}, detecting at "
+          f"{'/'.join(map(str, args.image_sizes))} px)")
 
     if not folder_mode:
         image = read_photo(image_path)

@@ -530,16 +530,18 @@ def describe_detections(result, class_names, hidden):
 
 
 def erase_logos(model, image, style=DEFAULT_STYLE, keep_class_ids=(), dilate=None,
-                seed=DEFAULT_SEED, region=DEFAULT_REGION):
+                seed=DEFAULT_SEED, region=DEFAULT_REGION, image_sizes=None):
     """Detect logos with ``model`` (from load_eraser_model) and hide all but the kept classes.
 
     image: [H, W, 3] uint8 RGB photo (any size: detect() shrinks a copy to the model's input and
     returns full-resolution masks). keep_class_ids: class ids left visible. style, dilate, seed,
-    region: as hide_instances.
+    region: as hide_instances. image_sizes: input sizes to detect at and merge
+    (``MaskRCNN.detect_multiscale``; None: the config's TEST_IMAGE_SIZES, e.g. the shipped
+    logo model's 192/256/320, or its single size).
     Returns (hidden image [H, W, 3] uint8, detections: list of dicts as describe_detections,
     dilate actually used in px).
     """
-    result = model.detect([image], verbose=0)[0]
+    result = model.detect_multiscale([image], image_sizes=image_sizes, verbose=0)[0]
     return erase_detections(image, result, model.config, style=style,
                             keep_class_ids=keep_class_ids, dilate=dilate, seed=seed,
                             region=region)

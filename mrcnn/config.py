@@ -118,6 +118,10 @@ class Config:
     # NMS IoU threshold for the final detections (per class).
     DETECTION_NMS_THRESHOLD = 0.3
 
+    # Test-time multi-scale (MaskRCNN.detect_multiscale, the logo eraser): square input sides
+    # (multiples of 64) to detect at, merged; None: IMAGE_MAX_DIM only. Not in matterport.
+    TEST_IMAGE_SIZES = None
+
     # Mask probability at and above which a pixel belongs to a detection's full-size mask
     # (matterport: 0.5). Lower keeps more of an uncertain mask (e.g. to hide rather than miss).
     DETECTION_MASK_THRESHOLD = 0.5
@@ -165,7 +169,10 @@ class Config:
     # Gradient norm clipping.
     GRADIENT_CLIP_NORM = 5.0
 
-    # Mixed-precision training (float16 compute) on GPUs; off by default. Not in matterport.
+    # Mixed-precision training, not in matterport: False (float32, the default), "float16" (or
+    # True: GPUs with tensor cores; the loss is scaled so gradients do not underflow) or
+    # "bfloat16" (CPUs with AMX / AVX512-BF16, recent GPUs; float32's range, no loss scaling).
+    # Weights stay float32, so checkpoints keep the float32 layout; inference runs in float32.
     MIXED_PRECISION = False
 
     def __init__(self):

@@ -35,6 +35,7 @@ from .modeling.layers import BatchNorm, TimeDistributed
 from .modeling.roi_align import PyramidROIAlign, log2_graph
 from .modeling.roi_heads import build_fpn_mask_graph, fpn_classifier_graph
 from .modeling.rpn import ProposalLayer, build_rpn_model, rpn_graph
+from .modeling.test_time_augmentation import DEFAULT_MERGE_IOU, merge_detections
 from .modeling.transform import mold_inputs as _mold_inputs
 from .modeling.transform import unmold_detections as _unmold_detections
 
@@ -191,9 +192,10 @@ class MaskRCNN:
         return self._anchor_cache[key]
 
     # ------------------------------------------------------------------ inference
-    def mold_inputs(self, images):
-        """Photos -> (molded_images [N,h,w,3] float64, image_metas [N,META], windows [N,4])."""
-        return _mold_inputs(images, self.config)
+    def mold_inputs(self, images, image_size=None):
+        """Photos -> (molded_images [N,h,w,3] float64, image_metas [N,META], windows [N,4]).
+        image_size: square side to mold into instead of the config's (multiple of 64)."""
+        return _mold_inputs(images, self.config, image_size=image_size)
 
     def unmold_detections(self, detections, mrcnn_mask, original_image_shape, image_shape,
                           window):
@@ -219,11 +221,14 @@ class MaskRCNN:
                                      tf.convert_to_tensor(anchors, tf.float32))
         return [o.numpy() for o in outputs]
 
-    def detect(self, images, verbose=0):
+    def detect(self, images, verbose=0, image_size=None):
         """Detect instances in photos.
 
         images: list of BATCH_SIZE [H, W, 3] uint8 RGB arrays (grayscale [H, W], RGBA and
             uint16 arrays are converted).
+        image_size: run the network on image_size x image_size copies (a multiple of 64)
+            instead of the config's IMAGE_MAX_DIM; not in matterport. The graph takes any
+            size; only the anchors change (cached per size).
         Returns one dict per image: rois [N, (y1, x1, y2, x2)] int32 pixels, class_ids [N]
         int32, scores [N] float32, masks [H, W, N] bool.
         """
@@ -231,7 +236,7 @@ class MaskRCNN:
         assert len(images) == self.config.BATCH_SIZE, "len(images) must be equal to BATCH_SIZE"
         if verbose:
             print(f"Processing {len(images)} images")
-        molded_images, image_metas, windows = self.mold_inputs(images)
+        molded_images, image_metas, windows = self.mold_inputs(images, image_size=image_size)
         image_shape = molded_images[0].shape
         for g in molded_images[1:]:
             assert g.shape == image_shape, ("After resizing, all images must have the same "
@@ -250,6 +255,25 @@ class MaskRCNN:
             results.append({"rois": rois, "class_ids": class_ids, "scores": scores,
                             "masks": masks})
         return results
+
+    def detect_multiscale(self, images, image_sizes=None, verbose=0,
+                          iou_threshold=DEFAULT_MERGE_IOU):
+        """Detect at several input sizes and merge (test-time multi-scale; not in matterport).
+
+        images: as ``detect``. image_sizes: square input sides, multiples of 64 (None: the
+        config's TEST_IMAGE_SIZES, or its own size alone when that is None). Each size keeps
+        the detections scoring DETECTION_MIN_CONFIDENCE or more; ``merge_detections`` then
+        folds the copies of one instance (same class, box IoU >= ``iou_threshold``) into one,
+        with the union of their masks.
+        Returns one dict per image, as ``detect``.
+        """
+        if image_sizes is None:
+            image_sizes = self.config.TEST_IMAGE_SIZES or [None]
+        per_size = [self.detect(images, verbose=verbose, image_size=size)
+                    for size in image_sizes]
+        return [merge_detections([results[i] for results in per_size],
+                                 iou_threshold=iou_threshold)
+                for i in range(len(images))]
 
     def detect_molded(self, molded_images, image_metas, verbose=0):
         """Detect on images that are already molded (e.g. from a Dataset via load_image_gt).

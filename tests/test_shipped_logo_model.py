@@ -22,10 +22,11 @@ SEED = 1
 NUM_PHOTOS = 6
 MIN_LOGO_SHARE = 0.02
 # What the eraser must do on them, pixel-weighted over the photos: regression bounds below what
-# the shipped model does (0.37 of the logo pixels hidden and 0.047 of the other pixels changed
-# on these six large-logo photos; on the 300 held-out photos of BENCHMARKS.md 0.69 hidden and
-# 0.046 changed). An untrained model hides next to nothing, or changes much more of the photo.
-MIN_HIDDEN = 0.30
+# the shipped model does at its defaults (detection at 192/256/320 px: 0.57 of the logo pixels
+# hidden and 0.052 of the other pixels changed on these six large-logo photos; 0.29 / 0.022 at
+# 256 px alone; on the 300 held-out photos of BENCHMARKS.md 0.72 hidden and 0.046 changed). An
+# untrained model hides next to nothing, or changes much more of the photo.
+MIN_HIDDEN = 0.45
 MAX_OTHER_CHANGED = 0.08
 
 
@@ -70,7 +71,8 @@ def test_shipped_model_is_the_small_class_agnostic_model_under_50_mb():
 def test_shipped_model_hides_held_out_logos(shipped_model, held_out_photos):
     logo = hidden = other = changed = 0
     for image, truth in held_out_photos:
-        result = shipped_model.detect([image], verbose=0)[0]
+        # At the model's test sizes (192/256/320 px), as the eraser detects.
+        result = shipped_model.detect_multiscale([image], verbose=0)[0]
         output, _, dilate = logo_eraser.erase_detections(image, result, shipped_model.config)
         assert output.shape == image.shape and output.dtype == np.uint8
         repainted = np.any(output != image, axis=2)
@@ -102,5 +104,5 @@ def test_eraser_cli_uses_the_shipped_model_by_default(tmp_path, held_out_photos)
     assert "mask_rcnn_logo.h5" in completed.stdout + completed.stderr
     erased = read_image(str(output))
     changed = np.any(erased != image, axis=2)
-    assert changed[truth].mean() >= 0.15  # 0.21 with the shipped model
+    assert changed[truth].mean() >= 0.15  # 0.24 with the shipped model
     assert read_image(str(photo)).tobytes() == image.tobytes()

@@ -101,6 +101,54 @@ def test_training_lowers_the_loss_writes_checkpoints_and_resumes(datasets, tmp_p
 
 
 @pytest.mark.slow
+def test_bfloat16_training_computes_in_16_bits_and_writes_the_float32_layout(datasets,
+                                                                             tmp_path):
+    import keras
+    import tensorflow as tf
+    tf.random.set_seed(0)
+    train_ds, val_ds = datasets
+
+    class BFloat16(SmallShapesConfig):
+        MIXED_PRECISION = "bfloat16"
+        STEPS_PER_EPOCH = 2
+
+    model = modellib.MaskRCNN("training", BFloat16(), str(tmp_path))
+    conv = model.keras_model.get_layer("fpn_p2")
+    assert conv.dtype_policy.name == "mixed_bfloat16" and conv.kernel.dtype == "float32"
+    # The global policy is restored: an inference model built next computes in float32.
+    assert keras.config.dtype_policy().name == "float32"
+    history = model.train(train_ds, val_ds, learning_rate=0.002, epochs=1, layers="all")
+    assert np.isfinite(history["loss"][0])
+    # bfloat16 needs no loss scaling (float16 does).
+    trainer = training.Trainer(model.keras_model, BFloat16(), tf.distribute.get_strategy(),
+                               learning_rate=0.002)
+    assert not isinstance(trainer.optimizer, keras.optimizers.LossScaleOptimizer)
+    checkpoint = pathlib.Path(model.log_dir) / "mask_rcnn_shapes_0001.h5"
+    float32_model = modellib.MaskRCNN("training", SmallShapesConfig(), str(tmp_path / "f"))
+    table = weights_io.read_weights_table(str(checkpoint))
+    assert all(name.endswith(":0") for _, name, _ in table)
+    float32_path = tmp_path / "f32.h5"
+    float32_model.save_weights(str(float32_path))
+    assert table == weights_io.read_weights_table(str(float32_path))
+    import h5py
+    with h5py.File(checkpoint, "r") as handle:
+        assert handle["fpn_p2"]["fpn_p2"]["kernel:0"].dtype == np.float32
+
+
+def test_mixed_precision_values():
+    class Value(Config):
+        NAME = "x"
+
+    for value, expected in ((False, None), (True, "float16"), ("float16", "float16"),
+                            ("bfloat16", "bfloat16")):
+        Value.MIXED_PRECISION = value
+        assert training.mixed_precision_dtype(Value()) == expected
+    Value.MIXED_PRECISION = "int8"
+    with pytest.raises(ValueError, match="MIXED_PRECISION"):
+        training.mixed_precision_dtype(Value())
+
+
+@pytest.mark.slow
 def test_nan_in_a_batch_stops_training_with_the_image_ids(datasets, tmp_path):
     train_ds, val_ds = datasets
     config = SmallShapesConfig()

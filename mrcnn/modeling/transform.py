@@ -33,23 +33,29 @@ def as_rgb_uint8(image):
     return image
 
 
-def mold_inputs(images, config):
+def mold_inputs(images, config, image_size=None):
     """Resize, pad and normalise photos for the network.
 
     images: list of [H, W, 3] uint8 RGB arrays (sizes may differ). With a 3-channel config,
         grayscale, RGBA and 16-bit arrays are converted first (see ``as_rgb_uint8``).
+    image_size: side in pixels of the square to mold into instead of the config's
+        IMAGE_MIN_DIM / IMAGE_MAX_DIM (test-time multi-scale; see ``check_image_size``).
     Returns:
         molded_images: [N, h, w, 3] float64 (as matterport), mean pixel subtracted
         image_metas: [N, IMAGE_META_SIZE] (see image_meta)
         windows: [N, (y1, x1, y2, x2)] pixels, where each photo lies in its molded image
     """
+    min_dim, max_dim = config.IMAGE_MIN_DIM, config.IMAGE_MAX_DIM
+    if image_size is not None:
+        check_image_size(image_size, config)
+        min_dim = max_dim = int(image_size)
     molded_images, image_metas, windows = [], [], []
     for image in images:
         if config.IMAGE_CHANNEL_COUNT == 3:
             image = as_rgb_uint8(image)
         molded_image, window, scale, _padding, _crop = utils.resize_image(
-            image, min_dim=config.IMAGE_MIN_DIM, min_scale=config.IMAGE_MIN_SCALE,
-            max_dim=config.IMAGE_MAX_DIM, mode=config.IMAGE_RESIZE_MODE)
+            image, min_dim=min_dim, min_scale=config.IMAGE_MIN_SCALE,
+            max_dim=max_dim, mode=config.IMAGE_RESIZE_MODE)
         molded_image = mold_image(molded_image, config)
         image_meta = compose_image_meta(0, image.shape, molded_image.shape, window, scale,
                                         np.zeros([config.NUM_CLASSES], dtype=np.int32))
@@ -57,6 +63,18 @@ def mold_inputs(images, config):
         windows.append(window)
         image_metas.append(image_meta)
     return np.stack(molded_images), np.stack(image_metas), np.stack(windows)
+
+
+def check_image_size(image_size, config):
+    """Raise ValueError unless ``image_size`` can replace the config's input size at inference:
+    "square" resizing, and a positive multiple of 64 (the backbone halves the image 6 times)."""
+    if config.IMAGE_RESIZE_MODE != "square":
+        raise ValueError(f"image_size needs IMAGE_RESIZE_MODE 'square', not "
+                         f"{config.IMAGE_RESIZE_MODE!r}")
+    if isinstance(image_size, bool) or int(image_size) != image_size or image_size <= 0 \
+            or image_size % 64:
+        raise ValueError(f"image_size must be a positive multiple of 64 (e.g. 192, 256, 320), "
+                         f"got {image_size!r}")
 
 
 def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape, window,

@@ -150,6 +150,10 @@ def build_parser():
                         help="validation photos during training: val (a part of train/, "
                         "the default for brands) or test (the test split: synthetic data "
                         "keeps its held-out brands there; the default for logo)")
+    parser.add_argument("--mixed-precision", choices=("float16", "bfloat16"), default=None,
+                        help="train with 16-bit compute (weights stay float32): bfloat16 is "
+                        "about 1.4x faster on CPUs with AMX / AVX512-BF16 (slower on others), "
+                        "float16 on GPUs with tensor cores (default: the config's, float32)")
     parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
                         help="train: stop after the last epoch that ends within this many "
                         "minutes of training")
@@ -293,6 +297,8 @@ def make_config(args, training):
             overrides["VALIDATION_STEPS"] = args.validation_steps
         if args.images_per_gpu:
             overrides["IMAGES_PER_GPU"] = args.images_per_gpu
+        if args.mixed_precision:
+            overrides["MIXED_PRECISION"] = args.mixed_precision
         return type(f"{train_base.__name__}Training", (train_base,), overrides)()
     overrides["DETECTION_MIN_CONFIDENCE"] = args.min_confidence
     return type(f"{inference_base.__name__}Evaluation", (inference_base,), overrides)()
