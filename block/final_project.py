@@ -236,7 +236,7 @@ def erase_one(model, image, args, keep_ids, image_path, output_path):
     return {"image": image_path, "output": output_path,
             "height": int(image.shape[0]), "width": int(image.shape[1]),
             "style": args.style, "region": args.region, "dilate_px": int(dilate),
-            "image_sizes": list(args.image_sizes),
+            "image_sizes": list(args.detection_sizes),
             "min_confidence": args.min_confidence, "detections": detections}
 
 
@@ -273,13 +273,14 @@ def run(args):
     weights_path = resolve_weights(args.weights)
     config = logo_eraser.eraser_config_for(weights_path, args.min_confidence)
     args.min_confidence = float(config.DETECTION_MIN_CONFIDENCE)  # the model's default if unset
-    # The model's own sizes if unset.
-    args.image_sizes = [int(size) for size in (args.image_sizes or config.TEST_IMAGE_SIZES
-                                               or [config.IMAGE_MAX_DIM])]
+    # What is detected at: the sizes asked, else the model's own (None tells detect_multiscale
+    # to use them, whatever the config's resize mode).
+    args.detection_sizes = [int(size) for size in (args.image_sizes or config.TEST_IMAGE_SIZES
+                                                   or [config.IMAGE_MAX_DIM])]
     keep_ids = logo_eraser.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
     print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
           f"class{'es' if config.NUM_CLASSES > 2 else ''}, detecting at "
-          f"{'/'.join(map(str, args.image_sizes))} px)")
+          f"{'/'.join(map(str, args.detection_sizes))} px)")
 
     if not folder_mode:
         image = read_photo(image_path)
