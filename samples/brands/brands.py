@@ -144,8 +144,8 @@ class LogoConfig(Config):
 
     # The eraser detects at three sizes and hides what any of them finds
     # (MaskRCNN.detect_multiscale): 192 px finds more of the large logos, 320 px more of the
-    # small ones. On a second held-out set (300 photos, BENCHMARKS.md) that hid 0.729 of the
-    # logo pixels and changed 0.042 of the others, against 0.704 / 0.047 at 256 px alone
+    # small ones. On a second held-out set (300 photos, BENCHMARKS.md) that hid 0.789 of the
+    # logo pixels and changed 0.042 of the others, against 0.742 / 0.043 at 256 px alone
     # (score 0.9), in 3x the time.
     TEST_IMAGE_SIZES = (192, 256, 320)
 
