@@ -132,3 +132,21 @@ def write_coco_layout_weights(path, num_classes=COCO_NUM_CLASSES, seed=0, full_m
             for weight_name, shape in rows:
                 group.create_dataset(weight_name, data=_random_array(weight_name, shape, rng))
     return table
+
+
+def tiny_backbone(input_image, stage5=True, train_bn=False):
+    """A user-style callable BACKBONE for fast tests: five stride-2 3x3 convs (8..64 channels,
+    layers ``tiny_c1``..``tiny_c5``), returning [C1, C2, C3, C4, C5] at strides 2..32."""
+    from keras import layers as KL
+
+    x, stages = input_image, []
+    for i, channels in enumerate([8, 16, 32, 32, 64]):
+        x = KL.Conv2D(channels, (3, 3), strides=2, padding="same", activation="relu",
+                      name=f"tiny_c{i + 1}")(x)
+        stages.append(x)
+    return stages
+
+
+def tiny_backbone_shapes(image_shape):
+    """COMPUTE_BACKBONE_SHAPE for ``tiny_backbone``: [5, (h, w)] of P2..P6 (strides 4..64)."""
+    return np.array([[image_shape[0] // s, image_shape[1] // s] for s in (4, 8, 16, 32, 64)])

@@ -91,24 +91,13 @@ def test_image_size_must_be_a_multiple_of_64():
 def test_callable_backbone_builds_and_detects(tmp_path):
     """A user-supplied backbone, as matterport allows: BACKBONE callable +
     COMPUTE_BACKBONE_SHAPE."""
-    from keras import layers as KL
-
     from mrcnn import model as modellib
-
-    def tiny_backbone(input_image, stage5=True, train_bn=False):
-        x = input_image
-        stages = []
-        for i, channels in enumerate([8, 16, 32, 32, 64]):
-            x = KL.Conv2D(channels, (3, 3), strides=2, padding="same", activation="relu",
-                          name=f"tiny_c{i + 1}")(x)
-            stages.append(x)
-        return stages
+    from mrcnn.testing import tiny_backbone, tiny_backbone_shapes
 
     class TinyConfig(CocoLikeConfig):
         NUM_CLASSES = 3
         BACKBONE = staticmethod(tiny_backbone)
-        COMPUTE_BACKBONE_SHAPE = staticmethod(
-            lambda shape: np.array([[shape[0] // s, shape[1] // s] for s in (4, 8, 16, 32, 64)]))
+        COMPUTE_BACKBONE_SHAPE = staticmethod(tiny_backbone_shapes)
         IMAGE_MIN_DIM = IMAGE_MAX_DIM = 128
         RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
         POST_NMS_ROIS_INFERENCE = 50

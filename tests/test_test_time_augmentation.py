@@ -84,30 +84,20 @@ def test_mold_inputs_at_another_size():
 
 
 def test_detect_at_other_sizes_and_multiscale(tmp_path):
-    import keras.layers as KL
+    import keras
 
     from mrcnn import model as modellib
-
-    def tiny_backbone(input_image, stage5=True, train_bn=False):
-        x, stages = input_image, []
-        for i, channels in enumerate([8, 16, 32, 32, 64]):
-            x = KL.Conv2D(channels, (3, 3), strides=2, padding="same", activation="relu",
-                          name=f"tiny_c{i + 1}")(x)
-            stages.append(x)
-        return stages
+    from mrcnn.testing import tiny_backbone, tiny_backbone_shapes
 
     class Tiny(_SquareConfig):
         BACKBONE = staticmethod(tiny_backbone)
-        COMPUTE_BACKBONE_SHAPE = staticmethod(
-            lambda shape: np.array([[shape[0] // s, shape[1] // s] for s in (4, 8, 16, 32, 64)]))
+        COMPUTE_BACKBONE_SHAPE = staticmethod(tiny_backbone_shapes)
         RPN_ANCHOR_SCALES = (8, 16, 32, 64, 128)
         POST_NMS_ROIS_INFERENCE = 50
         FPN_CLASSIF_FC_LAYERS_SIZE = 32
         TOP_DOWN_PYRAMID_SIZE = 32
         DETECTION_MIN_CONFIDENCE = 0.0
         TEST_IMAGE_SIZES = (128, 192)
-
-    import keras
 
     keras.utils.set_random_seed(0)
     model = modellib.MaskRCNN("inference", Tiny(), str(tmp_path))
