@@ -22,6 +22,10 @@ Figures:
   which the ground truth counts as background.
 * per photo: the mean over photos with logos of the hidden share, and the share of photos where
   at least 95% of the logo pixels are hidden.
+* where the misses and changes come from: the share of logo pixels in no detected box (grown by
+  the dilation; the rest of the missed ones lie in a box but outside its hull), and the share of
+  other pixels changed by false alarms (detections whose region holds no logo pixel; the rest
+  of the changed ones surround or fill the logos that were found).
 """
 
 import argparse
@@ -56,6 +60,22 @@ def keep_scores(result, min_confidence):
             "scores": result["scores"][keep], "masks": result["masks"][:, :, keep]}
 
 
+def false_alarm_region(result, truth, dilate, region):
+    """[H, W] bool: the union of the regions of the detections in ``result`` whose region
+    holds no ground-truth logo pixel of ``truth`` [H, W] bool (false alarms)."""
+    import numpy as np
+
+    import logo_eraser
+
+    union = np.zeros(truth.shape, bool)
+    for index in range(len(result["rois"])):
+        own = logo_eraser.hidden_region(truth.shape, result["rois"], result["masks"], dilate,
+                                        region=region, instances=[index])
+        if not (own & truth).any():
+            union |= own
+    return union
+
+
 def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
     """Pixel counts of the eraser on every photo of ``dataset``, once per score threshold.
 
@@ -72,7 +92,8 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
     import logo_eraser
     from mrcnn.modeling.test_time_augmentation import merge_detections
 
-    counts = {t: dict(logo_total=0, logo_hidden=0, other_total=0, other_changed=0, per_photo=[])
+    counts = {t: dict(logo_total=0, logo_hidden=0, other_total=0, other_changed=0, per_photo=[],
+                      missed_no_box=0, other_false_alarm=0)
               for t in min_confidences}
     for image_id in tqdm(dataset.image_ids, desc="eraser", unit="photo"):
         image = dataset.load_image(image_id)
@@ -91,6 +112,12 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
             count["logo_hidden"] += int((truth & hidden).sum())
             count["other_total"] += int((~truth).sum())
             count["other_changed"] += int((changed & ~truth).sum())
+            in_boxes = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
+                                                 dilate, region="box")
+            count["missed_no_box"] += int((truth & ~in_boxes).sum())
+            count["other_false_alarm"] += int((changed & ~truth
+                                               & false_alarm_region(result, truth, dilate,
+                                                                    region)).sum())
             if truth.any():
                 count["per_photo"].append((truth & hidden).sum() / truth.sum())
     figures = {}
@@ -103,6 +130,9 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
             "mean_hidden_per_photo": float(per_photo.mean()) if per_photo.size else float("nan"),
             "photos_95_hidden": (float((per_photo >= 0.95).mean()) if per_photo.size
                                  else float("nan")),
+            "logo_pixels_missed_no_box": count["missed_no_box"] / max(count["logo_total"], 1),
+            "other_pixels_false_alarms": (count["other_false_alarm"]
+                                          / max(count["other_total"], 1)),
         }
     return figures
 
@@ -163,7 +193,9 @@ def main():
                   f"{shares['logo_pixels_hidden']:.3f}, other pixels changed "
                   f"{shares['other_pixels_changed']:.4f}; per photo: mean hidden "
                   f"{shares['mean_hidden_per_photo']:.3f}, photos with >= 95% hidden "
-                  f"{shares['photos_95_hidden']:.3f}")
+                  f"{shares['photos_95_hidden']:.3f}; logo pixels in no detected box "
+                  f"{shares['logo_pixels_missed_no_box']:.3f}, other pixels changed by "
+                  f"detections of no logo {shares['other_pixels_false_alarms']:.4f}")
         print(f"eraser pass: {seconds_per_photo * 1000:.0f} ms/photo (detection at every size, "
               f"hiding at every threshold)")
     print(f"total {time.perf_counter() - started:.0f} s")

@@ -140,7 +140,8 @@ class Config:
     OPTIMIZER = "SGD"
 
     # Learning-rate schedule after the warm-up: "constant" (matterport's) or "cosine" (decays
-    # to 0 at the last step of the epochs asked for; not in matterport).
+    # to 0 at the last step of the epochs asked for, or of the last epoch that a TimeLimit
+    # callback predicts will fit, if earlier; not in matterport).
     LEARNING_RATE_SCHEDULE = "constant"
 
     # Training: add the ground-truth boxes to the RPN proposals that the ROI heads' targets are

@@ -37,6 +37,12 @@ class TimeLimit(keras.callbacks.Callback):
     After each epoch it predicts the next one's duration as the longest epoch so far and
     stops when that would overrun the limit, so every epoch run is complete and checkpointed.
     The clock starts with training (model building and weight loading are not counted).
+
+    It also predicts where training will end, ``last_epoch_that_fits`` (1-based, counted like
+    ``epochs``; None before the first epoch ends), from the median epoch so far (the first
+    one, which traces the graph, only while it is the only one). ``Trainer.fit`` ends a decaying
+    learning-rate schedule there when that comes before ``epochs``, so a slower machine still
+    anneals to the end instead of being stopped part-way down the schedule.
     """
 
     def __init__(self, seconds):
@@ -44,6 +50,8 @@ class TimeLimit(keras.callbacks.Callback):
         self.seconds = float(seconds)
         self.started = self.epoch_started = None
         self.longest_epoch = 0.0
+        self.epoch_seconds = []
+        self.last_epoch_that_fits = None
         self.stopped_early = False
 
     def on_train_begin(self, logs=None):
@@ -54,7 +62,12 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.perf_counter()
-        self.longest_epoch = max(self.longest_epoch, now - self.epoch_started)
+        duration = now - self.epoch_started
+        self.longest_epoch = max(self.longest_epoch, duration)
+        self.epoch_seconds.append(duration)
+        typical = float(np.median(self.epoch_seconds[1:] or self.epoch_seconds))
+        remaining = self.seconds - (now - self.started)
+        self.last_epoch_that_fits = epoch + 1 + max(0, int(remaining // max(typical, 1e-9)))
         if now - self.started + self.longest_epoch > self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
@@ -295,9 +308,10 @@ class Trainer:
             bar = tqdm(range(steps_per_epoch), desc=f"Epoch {epoch + 1}/{epochs}",
                        disable=not verbose, unit="step", dynamic_ncols=True)
             started = time.perf_counter()
+            schedule_epochs = self._schedule_epochs(epochs, callbacks or [])
             for step in bar:
                 callback_list.on_train_batch_begin(step)
-                self._schedule(epoch * steps_per_epoch + step, epochs * steps_per_epoch)
+                self._schedule(epoch * steps_per_epoch + step, schedule_epochs * steps_per_epoch)
                 batch = next(train_iter)
                 values = self._train_step(batch).numpy()
                 self._check_finite(values, names, epoch, step, batch)
@@ -331,6 +345,14 @@ class Trainer:
                 break
         callback_list.on_train_end()
         return history
+
+    @staticmethod
+    def _schedule_epochs(epochs, callbacks):
+        """Where the learning-rate schedule ends (1-based epoch): ``epochs``, or earlier where a
+        callback (TimeLimit) predicts that training stops before (``last_epoch_that_fits``)."""
+        predicted = [callback.last_epoch_that_fits for callback in callbacks
+                     if getattr(callback, "last_epoch_that_fits", None) is not None]
+        return min([int(epochs), *predicted])
 
     def _schedule(self, global_step, total_steps):
         """Set the learning rate for 0-based ``global_step`` of ``total_steps``. With the

@@ -317,6 +317,38 @@ def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
     assert epochs_run == 3 and limit.stopped_early
 
 
+def test_time_limit_predicts_the_last_epoch_that_fits_and_the_schedule_ends_there(monkeypatch):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])
+
+    class Model:
+        stop_training = False
+
+    limit = training.TimeLimit(seconds=300)
+    limit.set_model(Model())
+    limit.on_train_begin()
+    assert training.Trainer._schedule_epochs(20, [limit]) == 20  # nothing measured yet
+    predictions = []
+    for epoch in range(20):
+        limit.on_epoch_begin(epoch)
+        clock["now"] += 40.0 if epoch == 0 else 30.0  # the first epoch also traces the graph
+        limit.on_epoch_end(epoch)
+        predictions.append(limit.last_epoch_that_fits)
+        if limit.model.stop_training:
+            break
+    # After epoch 1 (40 s): 260 s left at 40 s each; then the median of the later epochs, 30 s.
+    assert predictions[:3] == [7, 9, 9]
+    # It stops where it predicted: epoch 9 ends at 280 s, a 10th (up to 40 s) would overrun.
+    assert len(predictions) == 9 and limit.stopped_early
+    assert training.Trainer._schedule_epochs(20, [limit]) == 9
+    assert training.Trainer._schedule_epochs(5, [limit]) == 5
+    assert training.Trainer._schedule_epochs(20, [object()]) == 20
+    # So a cosine schedule over 9 epochs of 10 steps reaches 0 with the last step run.
+    rates = [training.scheduled_learning_rate(0.1, step, 5, 9 * 10, "cosine")
+             for step in range(9 * 10)]
+    assert rates[-1] < 1e-3 * 0.1 and rates[45] > 0.04
+
+
 def test_proposals_append_gt_makes_every_gt_box_a_training_roi():
     import tensorflow as tf
 

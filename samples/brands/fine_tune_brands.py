@@ -156,7 +156,8 @@ def build_parser():
                         "float16 on GPUs with tensor cores (default: the config's, float32)")
     parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
                         help="train: stop after the last epoch that ends within this many "
-                        "minutes of training")
+                        "minutes of training; a cosine learning-rate schedule then ends "
+                        "there if that comes before --epochs")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--strict", dest="strict", action="store_true", default=True,
                       help="stop at the first annotation problem, naming file and line "

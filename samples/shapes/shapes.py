@@ -272,7 +272,8 @@ def build_parser():
                         help=f"learning rate (default: {ShapesConfig.LEARNING_RATE})")
     parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
                         help="stop after the last epoch that ends within this many minutes of "
-                        "training (the evaluation then uses its checkpoint)")
+                        "training (the evaluation then uses its checkpoint); a cosine "
+                        "learning-rate schedule then ends there if that comes before --epochs")
     parser.add_argument("--num-train", type=positive_int, default=500,
                         help="training images (default: 500)")
     parser.add_argument("--num-val", type=positive_int, default=50,
