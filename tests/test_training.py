@@ -295,16 +295,23 @@ def test_trained_batchnorm_mask_head_takes_statistics_from_the_positive_rois_onl
     assert np.abs(everything[0, [0, 2]] - first[0, [0, 2]]).max() > 1e-4
 
 
-def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
+def started_time_limit(monkeypatch, seconds):
+    """A TimeLimit on a stand-in model, begun at 0 s of a fake clock; returns (limit, clock),
+    clock["now"] being the time in seconds that the test moves on."""
     clock = {"now": 0.0}
     monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])
 
     class Model:
         stop_training = False
 
-    limit = training.TimeLimit(seconds=100)
+    limit = training.TimeLimit(seconds=seconds)
     limit.set_model(Model())
     limit.on_train_begin()
+    return limit, clock
+
+
+def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
+    limit, clock = started_time_limit(monkeypatch, seconds=100)
     epochs_run = 0
     for epoch in range(10):
         limit.on_epoch_begin(epoch)
@@ -318,15 +325,7 @@ def test_time_limit_stops_after_the_last_epoch_that_fits(monkeypatch):
 
 
 def test_time_limit_predicts_the_last_epoch_that_fits_and_the_schedule_ends_there(monkeypatch):
-    clock = {"now": 0.0}
-    monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])
-
-    class Model:
-        stop_training = False
-
-    limit = training.TimeLimit(seconds=300)
-    limit.set_model(Model())
-    limit.on_train_begin()
+    limit, clock = started_time_limit(monkeypatch, seconds=300)
     assert training.Trainer._schedule_epochs(20, [limit]) == 20  # nothing measured yet
     predictions = []
     for epoch in range(20):
