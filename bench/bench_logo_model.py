@@ -60,20 +60,23 @@ def keep_scores(result, min_confidence):
             "scores": result["scores"][keep], "masks": result["masks"][:, :, keep]}
 
 
-def false_alarm_region(result, truth, dilate, region):
-    """[H, W] bool: the union of the regions of the detections in ``result`` whose region
-    holds no ground-truth logo pixel of ``truth`` [H, W] bool (false alarms)."""
+def hidden_and_false_alarm_regions(result, truth, dilate, region):
+    """([H, W] bool, [H, W] bool): what the eraser repaints for the detections in ``result``
+    (as ``logo_eraser.hidden_region``), and the part of it from false alarms: detections whose
+    own region holds no ground-truth logo pixel of ``truth`` [H, W] bool."""
     import numpy as np
 
     import logo_eraser
 
-    union = np.zeros(truth.shape, bool)
+    hidden = np.zeros(truth.shape, bool)
+    false_alarms = np.zeros(truth.shape, bool)
     for index in range(len(result["rois"])):
         own = logo_eraser.hidden_region(truth.shape, result["rois"], result["masks"], dilate,
                                         region=region, instances=[index])
+        hidden |= own
         if not (own & truth).any():
-            union |= own
-    return union
+            false_alarms |= own
+    return hidden, false_alarms
 
 
 def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
@@ -105,8 +108,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
                                        for detections in per_size])
             output, _, dilate = logo_eraser.erase_detections(image, result, model.config,
                                                              style=style, region=region)
-            hidden = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
-                                               dilate, region=region)
+            hidden, false_alarms = hidden_and_false_alarm_regions(result, truth, dilate, region)
             changed = np.any(output != image, axis=2)
             count["logo_total"] += int(truth.sum())
             count["logo_hidden"] += int((truth & hidden).sum())
@@ -115,9 +117,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
             in_boxes = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
                                                  dilate, region="box")
             count["missed_no_box"] += int((truth & ~in_boxes).sum())
-            count["other_false_alarm"] += int((changed & ~truth
-                                               & false_alarm_region(result, truth, dilate,
-                                                                    region)).sum())
+            count["other_false_alarm"] += int((changed & ~truth & false_alarms).sum())
             if truth.any():
                 count["per_photo"].append((truth & hidden).sum() / truth.sum())
     figures = {}

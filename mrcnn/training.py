@@ -49,7 +49,6 @@ class TimeLimit(keras.callbacks.Callback):
         super().__init__()
         self.seconds = float(seconds)
         self.started = self.epoch_started = None
-        self.longest_epoch = 0.0
         self.epoch_seconds = []
         self.last_epoch_that_fits = None
         self.stopped_early = False
@@ -62,13 +61,11 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.perf_counter()
-        duration = now - self.epoch_started
-        self.longest_epoch = max(self.longest_epoch, duration)
-        self.epoch_seconds.append(duration)
+        self.epoch_seconds.append(now - self.epoch_started)
         typical = float(np.median(self.epoch_seconds[1:] or self.epoch_seconds))
         remaining = self.seconds - (now - self.started)
         self.last_epoch_that_fits = epoch + 1 + max(0, int(remaining // max(typical, 1e-9)))
-        if now - self.started + self.longest_epoch > self.seconds:
+        if now - self.started + max(self.epoch_seconds) > self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
 
