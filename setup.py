@@ -1,4 +1,6 @@
-"""Packaging for the `mrcnn` library (Mask R-CNN on TensorFlow 2 / Keras 3).
+"""Packaging for the `mrcnn` library (Mask R-CNN on TensorFlow 2 / Keras 3) and the
+`logo_eraser` package built on it (console commands logo-eraser, logo-synth, logo-train,
+mrcnn-demo).
 
 TensorFlow is not a hard requirement here because it comes as two distributions that must not be
 installed side by side: `tensorflow-cpu` (the default, see requirements.txt or the `cpu` extra)
@@ -17,6 +19,7 @@ VERSION = re.search(
     r'^__version__\s*=\s*"([^"]+)"', (HERE / "mrcnn" / "__init__.py").read_text(), re.MULTILINE
 ).group(1)
 
+# What the library and the eraser import when they run (TensorFlow aside, see above).
 RUNTIME_REQUIREMENTS = [
     "keras>=3.0",
     "numpy>=1.26",
@@ -24,40 +27,58 @@ RUNTIME_REQUIREMENTS = [
     "h5py>=3.10",
     "pillow>=10.0",
     "scipy>=1.11",
-    "pycocotools>=2.0.7",
-    "albumentations>=1.4",
-    "matplotlib>=3.8",
+    "scikit-image>=0.22",  # mrcnn.visualize: mask contours
+    "matplotlib>=3.8",     # mrcnn.visualize: figures
+    "pycocotools>=2.0.7",  # mrcnn.evaluation: COCO-style AP
     "tqdm>=4.66",
+]
+
+# Training only (logo-train, samples/*/ training, tf.distribute logs).
+TRAIN_REQUIREMENTS = [
+    "albumentations>=1.4",
     "tensorboard>=2.16",  # training logs (TensorFlow no longer bundles it)
 ]
 
-TEST_REQUIREMENTS = [
+# The test suite and its notebook test.
+DEV_REQUIREMENTS = [
     "pytest>=8.0",
     "pytest-xdist>=3.5",
-    "scikit-image>=0.22",
     "nbformat>=5.9",
     "nbclient>=0.9",
     "ipykernel>=6.29",
+]
+
+CONSOLE_SCRIPTS = [
+    "logo-eraser = logo_eraser.cli:main",
+    "logo-synth = logo_eraser.synth.cli:main",
+    "logo-train = logo_eraser.training:main",
+    "mrcnn-demo = mrcnn.demo:main",
 ]
 
 setup(
     name="mrcnn",
     version=VERSION,
     description="Mask R-CNN for TensorFlow 2 / Keras 3, API- and weights-compatible with "
-    "matterport's Mask R-CNN",
+    "matterport's Mask R-CNN, and a logo eraser built on it",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.11",
-    packages=find_packages(include=["mrcnn", "mrcnn.*"]),
-    package_data={"mrcnn": ["data/*.tsv"]},
+    packages=find_packages(include=["mrcnn", "mrcnn.*", "logo_eraser", "logo_eraser.*"]),
+    package_data={
+        "mrcnn": ["data/*.tsv"],
+        # The shipped model and the generator's vendored artwork travel with the package.
+        "logo_eraser": ["models/*.h5", "synth/data/*", "synth/data/**/*"],
+    },
     include_package_data=True,
     install_requires=RUNTIME_REQUIREMENTS,
     extras_require={
         "cpu": ["tensorflow-cpu>=2.16"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
-        "test": TEST_REQUIREMENTS,
+        "train": TRAIN_REQUIREMENTS,
+        "dev": DEV_REQUIREMENTS + TRAIN_REQUIREMENTS,
     },
+    entry_points={"console_scripts": CONSOLE_SCRIPTS},
     classifiers=[
         "Programming Language :: Python :: 3",
         "License :: OSI Approved :: MIT License",

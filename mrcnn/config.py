@@ -5,6 +5,8 @@ override what differs (``NAME``, ``NUM_CLASSES``, ...); the derived attributes
 (``BATCH_SIZE``, ``IMAGE_SHAPE``, ``IMAGE_META_SIZE``) are computed in ``__init__``.
 """
 
+import copy
+
 import numpy as np
 
 
@@ -190,6 +192,34 @@ class Config:
         # image_meta: image_id (1) + original_image_shape (3) + image_shape (3)
         # + window (4) + scale (1) + active_class_ids (NUM_CLASSES)
         self.IMAGE_META_SIZE = 1 + 3 + 3 + 4 + 1 + self.NUM_CLASSES
+
+    # Computed by __init__ from the others; with_overrides recomputes them.
+    _derived_attributes = ("BATCH_SIZE", "IMAGE_SHAPE", "IMAGE_META_SIZE")
+
+    def with_overrides(self, **values):
+        """A copy of this configuration with some attributes changed, derived ones recomputed.
+
+        values: upper-case attribute names this configuration already has, with their new
+            values (e.g. ``config.with_overrides(IMAGES_PER_GPU=1, DETECTION_MIN_CONFIDENCE=0.9)``).
+        The copy keeps this configuration's class and runs its ``__init__`` again, so
+        BATCH_SIZE, IMAGE_SHAPE and IMAGE_META_SIZE follow the new values; ``self`` is unchanged.
+        Raises ValueError naming the keys it does not know (a misspelt key would otherwise be
+        ignored silently) and the derived ones, which cannot be set.
+        """
+        unknown = sorted(key for key in values
+                         if not key.isupper() or not hasattr(self, key))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no attribute "
+                             f"{', '.join(unknown)}; cannot override it")
+        derived = sorted(key for key in values if key in self._derived_attributes)
+        if derived:
+            raise ValueError(f"{', '.join(derived)} is derived from the other attributes; "
+                             "override those instead")
+        changed = copy.copy(self)
+        for key, value in values.items():
+            setattr(changed, key, value)
+        changed.__init__()
+        return changed
 
     def to_dict(self):
         """All configuration attributes (the upper-case ones) as a dict, sorted by name."""

@@ -21,13 +21,13 @@ Conversions done by `read_image`:
 * Only the first frame of multi-frame files (GIF, TIFF) is read.
 """
 import os
-import tempfile
 import threading
 import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .atomic import atomic_path
 from .cli import same_path
 
 # Largest image `read_image` accepts by default, in pixels (width * height). Bigger files
@@ -39,6 +39,11 @@ DEFAULT_MAX_PIXELS = 100_000_000
 _PILLOW_LIMIT_LOCK = threading.Lock()
 
 _WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# Extensions of the files `list_images` takes for photos by default (what read_image decodes).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm",
+                    ".pgm", ".pnm")
+# Extensions `write_image_atomic` writes.
+WRITE_EXTENSIONS = tuple(_WRITE_FORMATS)
 
 
 class ImageReadError(ValueError):
@@ -206,7 +211,7 @@ def write_image_atomic(path, image, protect=None, jpeg_quality=95):
     jpeg_quality: JPEG quality, 1..95.
 
     The data goes to a temporary file in the destination folder, is flushed to disk and
-    then renamed over `path` with os.replace (atomic on POSIX and Windows).
+    then renamed over `path` (mrcnn.atomic.atomic_path).
     Raises ImageWriteError naming the file; no partial or temporary file is left behind.
     """
     path = os.fspath(path)
@@ -240,26 +245,25 @@ def write_image_atomic(path, image, protect=None, jpeg_quality=95):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ImageWriteError(path, f"folder '{folder}' does not exist")
-    temporary_path = None
     try:
-        file_descriptor, temporary_path = tempfile.mkstemp(
-            dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
-        )
-        with os.fdopen(file_descriptor, "wb") as handle:
+        with atomic_path(path) as temporary_path, open(temporary_path, "wb") as handle:
             options = {"quality": int(jpeg_quality)} if image_format == "JPEG" else {}
-            pil_image = Image.fromarray(np.ascontiguousarray(array))
-            pil_image.save(handle, format=image_format, **options)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600 files: keep the replaced file's permissions, else rw-r--r--.
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
-        os.chmod(temporary_path, mode)
-        os.replace(temporary_path, path)
-        temporary_path = None
-    except ImageWriteError:
-        raise
+            Image.fromarray(np.ascontiguousarray(array)).save(handle, format=image_format,
+                                                              **options)
     except (OSError, ValueError, TypeError) as error:
         raise ImageWriteError(path, _one_line(error)) from None
-    finally:
-        if temporary_path is not None and os.path.exists(temporary_path):
-            os.remove(temporary_path)
+
+
+def list_images(folder, extensions=IMAGE_EXTENSIONS):
+    """The image files directly in ``folder``, sorted by name: full paths.
+
+    A file counts when its extension (case-insensitive) is one of ``extensions``; hidden files
+    (".name") and sub-folders are left out. Returns [] for a folder without images; raises
+    NotADirectoryError / FileNotFoundError when ``folder`` is not a folder.
+    """
+    folder = os.fspath(folder)
+    names = sorted(name for name in os.listdir(folder)
+                   if not name.startswith(".")
+                   and os.path.splitext(name)[1].lower() in extensions
+                   and os.path.isfile(os.path.join(folder, name)))
+    return [os.path.join(folder, name) for name in names]

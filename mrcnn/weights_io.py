@@ -20,10 +20,11 @@ Arrays are read only as numeric HDF5 datasets: nothing is unpickled or evaluated
 """
 
 import os
-import uuid
 
 import h5py
 import numpy as np
+
+from .atomic import atomic_path
 
 CLASS_DEPENDENT_LAYERS = ("mrcnn_class_logits", "mrcnn_bbox_fc", "mrcnn_bbox", "mrcnn_mask")
 
@@ -216,17 +217,9 @@ def save_weights(filepath, layers):
         raise FileNotFoundError(
             f"cannot save weights to {filepath}: folder {folder} does not exist"
         )
-    temp_path = os.path.join(
-        folder, f".{os.path.basename(filepath)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    )
-    try:
-        with h5py.File(temp_path, "x") as h5_file:
+    with atomic_path(filepath) as temp_path:
+        with h5py.File(temp_path, "w") as h5_file:
             _write_layers(h5_file, layers)
-        os.replace(temp_path, filepath)
-    except BaseException:
-        if os.path.exists(temp_path):
-            os.remove(temp_path)
-        raise
 
 
 # --------------------------------------------------------------------------------------------

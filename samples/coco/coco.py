@@ -40,20 +40,18 @@ import os
 import sys
 import time
 
-# Import the library from this checkout, whatever the current folder is.
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         os.pardir, os.pardir))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,  # noqa: E402
+from mrcnn import utils
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,
                        UsageError, add_device_flags, check_weights_choice, image_size,
                        import_tensorflow_quietly, load_starting_weights, non_negative_int, one_line,
                        run_main)
-from mrcnn.config import Config  # noqa: E402
+from mrcnn.coco import COCO_CLASS_NAMES, CocoConfig  # noqa: F401 (re-exported)
+
+# The checkout's root: matterport's samples keep weights and logs there.
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         os.pardir, os.pardir))
 
 # The published COCO weights, expected at the repository root (never downloaded).
 COCO_MODEL_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
@@ -67,37 +65,8 @@ COCO_DOWNLOAD_URL = "https://cocodataset.org/#download"
 #  Configurations
 ############################################################
 
-class CocoConfig(Config):
-    """Configuration for training on MS COCO; derives from the base `Config`."""
-
-    NAME = "coco"
-
-    # The published model was trained with 2 images per GPU on 8 GPUs; 2 fits a 12 GB GPU.
-    IMAGES_PER_GPU = 2
-
-    # Background + 80 COCO object classes.
-    NUM_CLASSES = 1 + 80
-
-
-# Class names of the COCO model, index = class id predicted by the model (matterport's demo order;
-# this is the order of the sorted COCO category ids, without the gaps of the official ids).
-COCO_CLASS_NAMES = [
-    "BG", "person", "bicycle", "car", "motorcycle", "airplane",
-    "bus", "train", "truck", "boat", "traffic light",
-    "fire hydrant", "stop sign", "parking meter", "bench", "bird",
-    "cat", "dog", "horse", "sheep", "cow", "elephant", "bear",
-    "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie",
-    "suitcase", "frisbee", "skis", "snowboard", "sports ball",
-    "kite", "baseball bat", "baseball glove", "skateboard",
-    "surfboard", "tennis racket", "bottle", "wine glass", "cup",
-    "fork", "knife", "spoon", "bowl", "banana", "apple",
-    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza",
-    "donut", "cake", "chair", "couch", "potted plant", "bed",
-    "dining table", "toilet", "tv", "laptop", "mouse", "remote",
-    "keyboard", "cell phone", "microwave", "oven", "toaster",
-    "sink", "refrigerator", "book", "clock", "vase", "scissors",
-    "teddy bear", "hair drier", "toothbrush",
-]
+# CocoConfig and COCO_CLASS_NAMES live in the library (mrcnn.coco), re-exported here for
+# matterport-style code: `import coco; coco.CocoConfig`.
 
 
 ############################################################

@@ -23,22 +23,20 @@ import random
 import sys
 import time
 
-# Import the library from this checkout, whatever the current folder is.
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         os.pardir, os.pardir))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from mrcnn import utils  # noqa: E402
-from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,  # noqa: E402
+from mrcnn import utils
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL,
                        UsageError, add_device_flags, check_weights_choice, image_size,
                        import_tensorflow_quietly, load_starting_weights, positive_float,
                        positive_int, run_main)
-from mrcnn.config import Config  # noqa: E402
-from mrcnn.modeling.small_backbone import small_backbone, small_backbone_shapes  # noqa: E402
+from mrcnn.config import Config
+from mrcnn.modeling.small_backbone import small_backbone, small_backbone_shapes
+
+# The checkout's root: matterport's samples keep weights and logs there.
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         os.pardir, os.pardir))
 
 COCO_WEIGHTS_PATH = os.path.join(REPO_ROOT, "mask_rcnn_coco.h5")
 DEFAULT_LOGS_DIR = os.path.join(REPO_ROOT, "logs")
