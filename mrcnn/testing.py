@@ -104,3 +104,31 @@ def tiny_backbone(input_image, stage5=True, train_bn=False):
 def tiny_backbone_shapes(image_shape):
     """COMPUTE_BACKBONE_SHAPE for ``tiny_backbone``: [5, (h, w)] of P2..P6 (strides 4..64)."""
     return np.array([[image_shape[0] // s, image_shape[1] // s] for s in (4, 8, 16, 32, 64)])
+
+
+def load_script_module(path, name=None):
+    """Import a script file (a matterport-style sample such as ``samples/shapes/shapes.py``) as a
+    module without putting its folder on ``sys.path``.
+
+    path: the ``.py`` file; name: the module name (default: the file's stem). The module is
+    registered in ``sys.modules`` under ``name`` (dataclasses and pickling need that); a module
+    already loaded there from the same file is returned as is.
+    """
+    import importlib.util
+    import os
+    import sys
+
+    path = os.path.abspath(os.fspath(path))
+    name = name or os.path.splitext(os.path.basename(path))[0]
+    loaded = sys.modules.get(name)
+    if loaded is not None and os.path.abspath(getattr(loaded, "__file__", "") or "") == path:
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from mrcnn import utils
+from mrcnn.testing import load_script_module
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHAPES_SCRIPT = REPO_ROOT / "samples" / "shapes" / "shapes.py"
 
-sys.path.insert(0, str(SHAPES_SCRIPT.parent))
-import shapes  # noqa: E402
+shapes = load_script_module(SHAPES_SCRIPT)
 
 FAST_TIMEOUT = 120
 MODEL_TIMEOUT = 900

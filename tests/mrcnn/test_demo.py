@@ -1,8 +1,9 @@
-"""Tests of the COCO teaching demo: samples/coco/coco.py, the samples/demo.py CLI and
-samples/demo.ipynb.
+"""Tests of the COCO teaching demo: mrcnn.coco (config, class names), the mrcnn.demo command
+(run as samples/demo.py and as the installed mrcnn-demo) and samples/demo.ipynb.
 
 The CLI runs in a subprocess (as a user runs it). Error paths must fail before TensorFlow is
-imported; a "probe" subprocess calls `demo.main(argv)` and reports which modules got imported.
+imported; a "probe" subprocess calls `mrcnn.demo.main(argv)` and reports which modules got
+imported.
 The end-to-end tests build the full ResNet101 model with random COCO-layout weights.
 """
 
@@ -16,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "samples"
 DEMO_SCRIPT = SAMPLES_DIR / "demo.py"
 DEMO_NOTEBOOK = SAMPLES_DIR / "demo.ipynb"
@@ -26,8 +27,7 @@ RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 FAST_TIMEOUT = 120
 MODEL_TIMEOUT = 900
 
-sys.path.insert(0, str(SAMPLES_DIR / "coco"))
-import coco  # noqa: E402
+from mrcnn import coco  # noqa: E402
 
 
 def subprocess_env():
@@ -49,8 +49,7 @@ def run_demo(args, cwd=None, timeout=FAST_TIMEOUT):
 
 PROBE_TEMPLATE = """
 import json, os, sys
-sys.path.insert(0, {samples_dir!r})
-import demo
+from mrcnn import demo
 {prelude}
 status = demo.main({argv!r})
 print("PROBE " + json.dumps({{
@@ -64,8 +63,7 @@ sys.exit(status)
 
 def run_demo_probe(args, prelude=""):
     """Call demo.main(args) in a fresh interpreter. Returns (CompletedProcess, probe dict)."""
-    code = PROBE_TEMPLATE.format(samples_dir=str(SAMPLES_DIR), argv=[str(a) for a in args],
-                                 prelude=prelude)
+    code = PROBE_TEMPLATE.format(argv=[str(a) for a in args], prelude=prelude)
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=subprocess_env(),
                                capture_output=True, text=True, timeout=FAST_TIMEOUT)
     probe_lines = [line for line in completed.stdout.splitlines() if line.startswith("PROBE ")]
@@ -106,7 +104,7 @@ def photo(tmp_path):
     return path
 
 
-# --- samples/coco/coco.py ---------------------------------------------------------------------
+# --- mrcnn.coco ---------------------------------------------------------------------------------
 
 def test_coco_class_names_follow_matterport_demo_order():
     names = coco.COCO_CLASS_NAMES
@@ -140,6 +138,25 @@ def test_help_names_options_default_weights_and_where_to_get_them():
         assert option in text
     assert str(REPO_ROOT / "mask_rcnn_coco.h5") in text
     assert RELEASES_URL in text
+
+
+def test_installed_mrcnn_demo_command_runs_the_same_demo(tmp_path, photo, monkeypatch):
+    """`mrcnn-demo` (console script of the installed package): --help, and the weights default
+    to $MRCNN_COCO_WEIGHTS (else ./mask_rcnn_coco.h5, not the checkout's root)."""
+    command = pathlib.Path(sys.executable).with_name("mrcnn-demo")
+    completed = subprocess.run([str(command), "--help"], env=subprocess_env(),
+                               capture_output=True, text=True, timeout=FAST_TIMEOUT)
+    assert completed.returncode == 0, completed.stderr
+    assert "usage: mrcnn-demo" in completed.stdout
+    assert "--min-confidence" in completed.stdout
+    missing = tmp_path / "elsewhere" / "mask_rcnn_coco.h5"
+    env = dict(subprocess_env(), MRCNN_COCO_WEIGHTS=str(missing))
+    completed = subprocess.run([str(command), "-i", str(photo), "-o", str(tmp_path / "o.png")],
+                               env=env, cwd=tmp_path, capture_output=True, text=True,
+                               timeout=FAST_TIMEOUT)
+    assert completed.returncode == 2
+    assert f"weights file not found: {missing}" in completed.stderr
+    assert not (tmp_path / "o.png").exists()
 
 
 def test_missing_weights_fails_fast_and_says_where_to_get_them(tmp_path, photo):

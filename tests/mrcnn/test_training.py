@@ -13,11 +13,10 @@ import pytest
 from mrcnn import model as modellib
 from mrcnn import training, weights_io
 from mrcnn.config import Config
-from mrcnn.testing import layout_table
+from mrcnn.testing import layout_table, load_script_module
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "samples" / "shapes"))
-import shapes  # noqa: E402
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+shapes = load_script_module(REPO_ROOT / "samples" / "shapes" / "shapes.py")
 
 
 class SmallShapesConfig(shapes.ShapesConfig):

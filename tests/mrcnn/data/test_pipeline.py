@@ -550,8 +550,11 @@ def test_process_exits_with_a_live_pipeline_iterator(repo_root, tmp_path):
     script.write_text(textwrap.dedent(f"""
         import logging, sys
         logging.disable(logging.WARNING)
-        sys.path.insert(0, {str(repo_root / "tests")!r})
-        from test_data_pipeline import DataConfig, SyntheticShapes
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("pipeline_tests", {__file__!r})
+        tests = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tests)
+        DataConfig, SyntheticShapes = tests.DataConfig, tests.SyntheticShapes
         from mrcnn import data
         iterator = iter(data.make_training_dataset(SyntheticShapes(), DataConfig(), seed=0,
                                                    num_parallel_calls=2))

@@ -309,3 +309,17 @@ def test_failed_write_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ["result.png"]
     assert (read_image(path) == 7).all()
+
+
+def test_list_images_sorted_by_name_skipping_hidden_files_folders_and_other_extensions(tmp_path):
+    from mrcnn.image_io import list_images
+
+    for name in ("b.PNG", "a.jpg", ".hidden.png", "notes.txt", "c.tiff"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    assert list_images(tmp_path) == [str(tmp_path / "a.jpg"), str(tmp_path / "b.PNG"),
+                                     str(tmp_path / "c.tiff")]
+    assert list_images(tmp_path, extensions=(".png",)) == [str(tmp_path / "b.PNG")]
+    assert list_images(tmp_path / "folder.png") == []
+    with pytest.raises(FileNotFoundError):
+        list_images(tmp_path / "missing")

@@ -11,13 +11,13 @@ import cv2
 import numpy as np
 import pytest
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+from mrcnn import evaluation, utils
+from mrcnn.testing import load_script_module
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 COCO_SCRIPT = REPO_ROOT / "samples" / "coco" / "coco.py"
 
-sys.path.insert(0, str(COCO_SCRIPT.parent))
-import coco  # noqa: E402
-
-from mrcnn import evaluation, utils  # noqa: E402
+coco = load_script_module(COCO_SCRIPT)
 
 FAST_TIMEOUT = 120
 MODEL_TIMEOUT = 900
@@ -94,6 +94,14 @@ def load(coco_dir, **kwargs):
 
 
 # --- CocoDataset ------------------------------------------------------------------------------
+
+def test_sample_reexports_the_library_coco_config_the_matterport_way():
+    """`import coco; coco.CocoConfig` (matterport's samples) is the library's mrcnn.coco."""
+    import mrcnn.coco
+
+    assert coco.CocoConfig is mrcnn.coco.CocoConfig
+    assert coco.COCO_CLASS_NAMES is mrcnn.coco.COCO_CLASS_NAMES
+
 
 def test_load_coco_registers_annotated_images_and_maps_classes(coco_dir):
     dataset, coco_object = load(coco_dir, return_coco=True)
