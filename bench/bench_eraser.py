@@ -30,8 +30,6 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 ERASER_SCRIPT = REPO_ROOT / "block" / "final_project.py"
 SOURCE_PHOTO = REPO_ROOT / "images" / "sample_image_0.jpg"
 PHOTO_SIDE = 1000
-sys.path.insert(0, str(REPO_ROOT / "block"))
-sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -70,21 +68,21 @@ def time_in_process(photo, weights, output, style, runs):
     """
     import numpy as np
 
-    import logo_eraser
+    from logo_eraser import models, photos
     from mrcnn.cli import import_tensorflow_quietly
     from mrcnn.image_io import read_image, write_image_atomic
 
     import_tensorflow_quietly()
     start = time.perf_counter()
-    config = logo_eraser.eraser_config_for(str(weights))
-    model = logo_eraser.load_eraser_model(str(weights), config)
+    config = models.eraser_config_for(str(weights))
+    model = models.load_eraser_model(str(weights), config)
     build_load = time.perf_counter() - start
     steps = {"read": [], "erase": [], "write": [], "total": [], "detect": []}
     for index in range(runs + 1):
         start = time.perf_counter()
         image = read_image(photo)
         read_done = time.perf_counter()
-        pixels, detections, _ = logo_eraser.erase_logos(model, image, style=style)
+        pixels, detections, _ = photos.erase_logos(model, image, style=style)
         erase_done = time.perf_counter()
         write_image_atomic(output, pixels, protect=photo)
         write_done = time.perf_counter()

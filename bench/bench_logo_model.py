@@ -1,6 +1,6 @@
 """Logo model benchmark: detection quality and what the eraser hides, on held-out brands.
 
-Usage (after `samples/brands/synth.py --output DIR ...`, whose test split holds only brands and
+Usage (after `logo-synth --output DIR ...` (or samples/brands/synth.py), whose test split holds only brands and
 fonts that training never saw):
 
     python bench/bench_logo_model.py --dataset DIR                    # the shipped model
@@ -13,7 +13,7 @@ Figures:
 * mAP@0.5: matterport's compute_ap per photo (mask IoU), averaged over the test photos with
   logos, detections kept from score 0 (as COCO evaluation expects); COCO mask/box AP50 too.
 * logo pixels hidden: of all ground-truth logo pixels of the test photos (negatives included),
-  the share inside the region the eraser repaints (`logo_eraser.hidden_region`: each detection's
+  the share inside the region the eraser repaints (`logo_eraser.hiding.hidden_region`: each detection's
   convex hull grown by the default dilation), at the eraser's default settings (score >= 0.7,
   `--region hull`). A region pixel counts as hidden even where the mosaic happens to give it its
   own colour back.
@@ -31,21 +31,20 @@ Figures:
 import argparse
 import os
 import pathlib
-import sys
 import time
 
+from logo_eraser.models import SHIPPED_WEIGHTS_PATH
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-for _path in (REPO_ROOT, REPO_ROOT / "block", REPO_ROOT / "samples" / "brands"):
-    sys.path.insert(0, str(_path))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-DEFAULT_WEIGHTS = REPO_ROOT / "block" / "mask_rcnn_logo.h5"
+DEFAULT_WEIGHTS = pathlib.Path(SHIPPED_WEIGHTS_PATH)
 
 
 def load_test(dataset_dir, limit, with_negatives):
-    import brands
+    from logo_eraser.flickrlogos.dataset import BrandsDataset
 
-    dataset = brands.BrandsDataset()
+    dataset = BrandsDataset()
     dataset.load_brands(str(dataset_dir), "test",
                         file_list="all" if with_negatives else "logosonly",
                         include_negatives=with_negatives, limit=limit or None)
@@ -62,16 +61,16 @@ def keep_scores(result, min_confidence):
 
 def hidden_and_false_alarm_regions(result, truth, dilate, region):
     """([H, W] bool, [H, W] bool): what the eraser repaints for the detections in ``result``
-    (as ``logo_eraser.hidden_region``), and the part of it from false alarms: detections whose
+    (as ``logo_eraser.hiding.hidden_region``), and the part of it from false alarms: detections whose
     own region holds no ground-truth logo pixel of ``truth`` [H, W] bool."""
     import numpy as np
 
-    import logo_eraser
+    from logo_eraser import hiding
 
     hidden = np.zeros(truth.shape, bool)
     false_alarms = np.zeros(truth.shape, bool)
     for index in range(len(result["rois"])):
-        own = logo_eraser.hidden_region(truth.shape, result["rois"], result["masks"], dilate,
+        own = hiding.hidden_region(truth.shape, result["rois"], result["masks"], dilate,
                                         region=region, instances=[index])
         hidden |= own
         if not (own & truth).any():
@@ -92,7 +91,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
     import numpy as np
     from tqdm import tqdm
 
-    import logo_eraser
+    from logo_eraser import hiding, photos
     from mrcnn.modeling.test_time_augmentation import merge_detections
 
     counts = {t: dict(logo_total=0, logo_hidden=0, other_total=0, other_changed=0, per_photo=[],
@@ -106,7 +105,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
         for min_confidence, count in counts.items():
             result = merge_detections([keep_scores(detections, min_confidence)
                                        for detections in per_size])
-            output, _, dilate = logo_eraser.erase_detections(image, result, model.config,
+            output, _, dilate = photos.erase_detections(image, result, model.config,
                                                              style=style, region=region)
             hidden, false_alarms = hidden_and_false_alarm_regions(result, truth, dilate, region)
             changed = np.any(output != image, axis=2)
@@ -114,7 +113,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
             count["logo_hidden"] += int((truth & hidden).sum())
             count["other_total"] += int((~truth).sum())
             count["other_changed"] += int((changed & ~truth).sum())
-            in_boxes = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"],
+            in_boxes = hiding.hidden_region(image.shape, result["rois"], result["masks"],
                                                  dilate, region="box")
             count["missed_no_box"] += int((truth & ~in_boxes).sum())
             count["other_false_alarm"] += int((changed & ~truth & false_alarms).sum())
@@ -140,7 +139,7 @@ def eraser_shares(model, dataset, style, region, min_confidences, image_sizes):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", required=True, type=pathlib.Path,
-                        help="a synth.py dataset (its test split holds the held-out brands)")
+                        help="a logo-synth dataset (its test split holds the held-out brands)")
     parser.add_argument("--weights", type=pathlib.Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--limit", type=int, default=0, help="at most N test photos (0: all)")
     parser.add_argument("--style", default="mosaic")
@@ -157,13 +156,13 @@ def main():
                         "config's DETECTION_MASK_THRESHOLD); one detection pass each")
     args = parser.parse_args()
 
-    import logo_eraser
+    from logo_eraser import models
     from mrcnn import evaluation
 
     started = time.perf_counter()
     # One model, detecting from score 0: mAP needs every score, the eraser's thresholds filter.
-    config = logo_eraser.eraser_config_for(str(args.weights), min_confidence=0.0)
-    model = logo_eraser.load_eraser_model(str(args.weights), config)
+    config = models.eraser_config_for(str(args.weights), min_confidence=0.0)
+    model = models.load_eraser_model(str(args.weights), config)
     if not args.skip_map:
         logos = load_test(args.dataset, args.limit, with_negatives=False)
         result = evaluation.evaluate(model, logos, verbose=1)
@@ -175,7 +174,7 @@ def main():
               f"{result['seconds_per_image'] * 1000:.0f} ms/photo")
 
     everything = load_test(args.dataset, args.limit, with_negatives=True)
-    default_confidence = logo_eraser.eraser_config_for(str(args.weights)).DETECTION_MIN_CONFIDENCE
+    default_confidence = models.eraser_config_for(str(args.weights)).DETECTION_MIN_CONFIDENCE
     min_confidences = [default_confidence if value is None else value
                        for value in args.min_confidence]
     image_sizes = args.image_sizes or config.TEST_IMAGE_SIZES or [None]

@@ -24,19 +24,19 @@ import tempfile
 import time
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "samples" / "shapes"))
+SHAPES_SCRIPT = REPO_ROOT / "samples" / "shapes" / "shapes.py"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def make_config(name):
-    import shapes
+    from mrcnn.testing import load_script_module
+
+    shapes = load_script_module(SHAPES_SCRIPT)
 
     if name == "shapes":
         return shapes.ShapesConfig()
     if name == "shapes-small":
-        return type("ShapesSmallConfig", (shapes.ShapesConfig,),
-                    dict(shapes.SMALL_BACKBONE_OVERRIDES))()
+        return shapes.ShapesConfig().with_overrides(**shapes.SMALL_BACKBONE_OVERRIDES)
 
     class BrandsLikeConfig(shapes.ShapesConfig):
         NAME = "brands"
@@ -48,7 +48,9 @@ def make_config(name):
 def run_one(name, steps, warmup):
     import numpy as np
 
-    import shapes
+    from mrcnn.testing import load_script_module
+
+    shapes = load_script_module(SHAPES_SCRIPT)
     from mrcnn import model as modellib
     from mrcnn import training
     from mrcnn.data import make_training_dataset
