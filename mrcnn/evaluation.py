@@ -1,10 +1,10 @@
 """Evaluation of a Mask R-CNN model on a Dataset: mAP@0.5 as matterport and COCO metrics.
 
 ``evaluate(model, dataset)`` runs ``model.detect`` on the original images of a prepared
-``mrcnn.utils.Dataset`` and reports
+``mrcnn.dataset.Dataset`` and reports
 
-* ``mAP50``: the mean over images of ``utils.compute_ap`` (mask IoU, one IoU threshold), as in
-  matterport's shapes/balloon notebooks;
+* ``mAP50``: the mean over images of ``mrcnn.metrics.compute_ap`` (mask IoU, one IoU
+  threshold), as in matterport's shapes/balloon notebooks;
 * COCO ``bbox`` and ``segm`` AP@[.5:.95], AP50, AP75, per-size APs and ARs, through pycocotools'
   ``COCOeval`` on ground truth built in memory from the dataset's masks (or on the dataset's own
   COCO annotations when ``coco_gt`` is given);
@@ -24,7 +24,8 @@ import time
 
 import numpy as np
 
-from mrcnn import utils
+from mrcnn.masks import extract_bboxes
+from mrcnn.metrics import compute_ap
 
 # The twelve numbers of COCOeval.summarize(), in its order (ARn: at most n detections/image).
 COCO_STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl",
@@ -215,7 +216,7 @@ def load_ground_truth(dataset, image_id, image_shape):
                          f"({dataset.image_reference(image_id)})")
     non_empty = masks.any(axis=(0, 1))
     masks, class_ids = masks[..., non_empty], class_ids[non_empty]
-    return masks, class_ids, utils.extract_bboxes(masks), int(np.sum(~non_empty))
+    return masks, class_ids, extract_bboxes(masks), int(np.sum(~non_empty))
 
 
 def ground_truth_annotations(coco_image_id, masks, class_ids):
@@ -229,7 +230,7 @@ def ground_truth_annotations(coco_image_id, masks, class_ids):
     rles = masks_to_rle(masks)
     if not rles:
         return []
-    boxes = boxes_to_xywh(utils.extract_bboxes(masks))
+    boxes = boxes_to_xywh(extract_bboxes(masks))
     areas = mask_utils.area(rles)
     return [{"image_id": coco_image_id, "category_id": abs(int(class_id)),
              "segmentation": rle, "area": float(area), "bbox": box,
@@ -275,7 +276,7 @@ def _image_ap(gt, result, iou_threshold):
     if not keep.any():
         # Without ground truth compute_ap divides by zero; any detection is a false positive.
         return None if num_predictions == 0 else 0.0
-    ap, _, _, _ = utils.compute_ap(
+    ap, _, _, _ = compute_ap(
         boxes[keep], class_ids[keep], masks[..., keep],
         np.asarray(result["rois"]).reshape(-1, 4), np.asarray(result["class_ids"]),
         np.asarray(result["scores"]), np.asarray(result["masks"]).astype(bool),
@@ -290,7 +291,7 @@ def evaluate(model, dataset, image_ids=None, limit=None, iou_threshold=0.5, verb
     model: ``mrcnn.model.MaskRCNN`` in inference mode, or any object with ``config.BATCH_SIZE``
         and ``detect(images) -> [{"rois", "class_ids", "scores", "masks"}]``. Images are sent
         in batches of BATCH_SIZE (the last batch is padded with copies of its last image).
-    dataset: prepared ``utils.Dataset``; ``load_image`` gives the original image that is
+    dataset: prepared ``mrcnn.dataset.Dataset``; ``load_image`` gives the original image that is
         detected on, ``load_mask`` the ground truth (negative class ids are crowd regions).
     image_ids: internal image ids to evaluate (default: all); limit: keep only the first
         ``limit`` of them (None or 0: all).

@@ -14,7 +14,8 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from . import training, utils, weights_io
+from . import training, weights_io
+from .boxes import norm_boxes
 from .modeling.anchors import pyramid_anchors
 from .modeling.backbone import (build_backbone, compute_backbone_shapes, conv_block,
                                 identity_block, resnet_graph)
@@ -188,7 +189,7 @@ class MaskRCNN:
         key = tuple(int(d) for d in image_shape[:2])
         if key not in self._anchor_cache:
             self.anchors = pyramid_anchors(self.config, image_shape, normalized=False)
-            self._anchor_cache[key] = utils.norm_boxes(self.anchors, key).astype(np.float32)
+            self._anchor_cache[key] = norm_boxes(self.anchors, key).astype(np.float32)
         return self._anchor_cache[key]
 
     # ------------------------------------------------------------------ inference
@@ -312,7 +313,7 @@ class MaskRCNN:
               augmentation=None, custom_callbacks=None, no_augmentation_sources=None):
         """Train the model (matterport's signature).
 
-        train_dataset, val_dataset: prepared ``utils.Dataset`` objects.
+        train_dataset, val_dataset: prepared ``mrcnn.dataset.Dataset`` objects.
         learning_rate: the base learning rate (Config.OPTIMIZER, warm-up and
         LEARNING_RATE_SCHEDULE apply to it). epochs: the epoch to reach (absolute: training runs
         from ``self.epoch``, which loading a checkpoint sets, up to ``epochs``).

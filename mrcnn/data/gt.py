@@ -5,8 +5,9 @@ import random
 
 import numpy as np
 
-from .. import utils
+from ..masks import extract_bboxes, minimize_mask, resize_mask
 from ..modeling.image_meta import compose_image_meta
+from ..resizing import resize, resize_image
 from . import _rng
 from .augmentation import augment_image_and_masks
 
@@ -75,21 +76,21 @@ def _checked_annotations(mask, class_ids, image_shape, num_classes, name):
 
 
 def _resize_for_training(image, config, rng):
-    """utils.resize_image with the config's settings. In "crop" mode with an explicit ``rng``
-    the crop offset comes from ``rng`` (utils.resize_image draws it from Python's global
+    """resize_image with the config's settings. In "crop" mode with an explicit ``rng``
+    the crop offset comes from ``rng`` (resize_image draws it from Python's global
     ``random``, which parallel loaders would share); the result is otherwise identical."""
     if config.IMAGE_RESIZE_MODE != "crop" or rng is None:
-        return utils.resize_image(image, min_dim=config.IMAGE_MIN_DIM,
-                                  min_scale=config.IMAGE_MIN_SCALE,
-                                  max_dim=config.IMAGE_MAX_DIM, mode=config.IMAGE_RESIZE_MODE)
+        return resize_image(image, min_dim=config.IMAGE_MIN_DIM,
+                            min_scale=config.IMAGE_MIN_SCALE,
+                            max_dim=config.IMAGE_MAX_DIM, mode=config.IMAGE_RESIZE_MODE)
     min_dim = config.IMAGE_MIN_DIM
     height, width = image.shape[:2]
     scale = max(1, min_dim / min(height, width))
     if config.IMAGE_MIN_SCALE and scale < config.IMAGE_MIN_SCALE:
         scale = config.IMAGE_MIN_SCALE
     if scale != 1:
-        image = utils.resize(image, (round(height * scale), round(width * scale)),
-                             preserve_range=True).astype(image.dtype)
+        image = resize(image, (round(height * scale), round(width * scale)),
+                       preserve_range=True).astype(image.dtype)
     height, width = image.shape[:2]
     # Same order of draws as resize_image (y, then x); randint's high is exclusive.
     y = int(_rng.randint(rng, 0, height - min_dim + 1))
@@ -103,7 +104,8 @@ def load_image_gt(dataset, config, image_id, augmentation=None, use_mini_mask=No
                   augment=False, rng=None):
     """Load an image and its ground truth, resized for training (matterport's semantics).
 
-    dataset: a prepared ``utils.Dataset``; config: a ``Config``; image_id: internal image id.
+    dataset: a prepared ``mrcnn.dataset.Dataset``; config: a ``Config``; image_id: internal
+        image id.
     augmentation: optional albumentations transform (or compatible callable) or imgaug
         augmenter, applied to the resized image and masks together (see
         ``augment_image_and_masks``).
@@ -131,7 +133,7 @@ def load_image_gt(dataset, config, image_id, augmentation=None, use_mini_mask=No
     annotated_empty = int(np.sum(~mask.any(axis=(0, 1))))
     original_shape = image.shape
     image, window, scale, padding, crop = _resize_for_training(image, config, rng)
-    mask = utils.resize_mask(mask, scale, padding, crop)
+    mask = resize_mask(mask, scale, padding, crop)
 
     if augment:
         logger.warning("'augment' is deprecated; use 'augmentation' instead")
@@ -157,7 +159,7 @@ def load_image_gt(dataset, config, image_id, augmentation=None, use_mini_mask=No
         mask = mask[:, :, non_empty]
         class_ids = class_ids[non_empty]
     mask = mask.astype(bool, copy=False)
-    bbox = utils.extract_bboxes(mask)
+    bbox = extract_bboxes(mask)
 
     # Classes of this image's source dataset; the others are not penalised in the loss.
     active_class_ids = np.zeros([dataset.num_classes], dtype=np.int32)
@@ -165,7 +167,7 @@ def load_image_gt(dataset, config, image_id, augmentation=None, use_mini_mask=No
     active_class_ids[source_class_ids] = 1
 
     if config.USE_MINI_MASK if use_mini_mask is None else use_mini_mask:
-        mask = utils.minimize_mask(bbox, mask, config.MINI_MASK_SHAPE)
+        mask = minimize_mask(bbox, mask, config.MINI_MASK_SHAPE)
 
     image_meta = compose_image_meta(image_id, original_shape, image.shape, window, scale,
                                     active_class_ids)

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from .. import utils
+from ..anchors import generate_pyramid_anchors
 from ..modeling.image_meta import mold_image
 from . import _rng
 from .gt import DataError, describe_image, load_image_gt
@@ -43,9 +43,9 @@ def training_anchors(config):
     from ..modeling.backbone import compute_backbone_shapes  # imports Keras: only when used
 
     backbone_shapes = compute_backbone_shapes(config, config.IMAGE_SHAPE)
-    return utils.generate_pyramid_anchors(config.RPN_ANCHOR_SCALES, config.RPN_ANCHOR_RATIOS,
-                                          backbone_shapes, config.BACKBONE_STRIDES,
-                                          config.RPN_ANCHOR_STRIDE)
+    return generate_pyramid_anchors(config.RPN_ANCHOR_SCALES, config.RPN_ANCHOR_RATIOS,
+                                    backbone_shapes, config.BACKBONE_STRIDES,
+                                    config.RPN_ANCHOR_STRIDE)
 
 
 def _check_dataset(dataset, config):
@@ -189,7 +189,7 @@ def data_generator(dataset, config, shuffle=True, augmentation=None, random_rois
                    augment=False):
     """matterport's Python generator of training batches (single-threaded, endless).
 
-    dataset: a prepared ``utils.Dataset``; config: its ``Config``.
+    dataset: a prepared ``mrcnn.dataset.Dataset``; config: its ``Config``.
     shuffle: reshuffle the image ids (global np.random) at the start of each pass.
     augmentation: albumentations transform or imgaug augmenter (see load_image_gt).
     random_rois: if > 0, also yield that many random ROIs per image (generate_random_rois),
@@ -335,7 +335,7 @@ def make_training_dataset(dataset, config, shuffle=True, augmentation=None,
     """An endless ``tf.data.Dataset`` of training batches in the batch format (a tuple of 7
     arrays, 8 with rois when config.USE_RPN_ROIS is False), config.BATCH_SIZE per batch.
 
-    dataset: a prepared ``utils.Dataset`` with config.NUM_CLASSES classes.
+    dataset: a prepared ``mrcnn.dataset.Dataset`` with config.NUM_CLASSES classes.
     shuffle: visit the images in a new random order on every pass.
     augmentation: albumentations transform or imgaug augmenter (see load_image_gt);
         no_augmentation_sources: dataset sources never augmented.

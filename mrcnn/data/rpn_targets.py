@@ -6,7 +6,8 @@ draws, with an optional ``rng`` (default: the global ``np.random``).
 
 import numpy as np
 
-from .. import utils
+from ..boxes import box_refinement, compute_overlaps
+from ..resizing import resize
 from . import _rng
 
 # IoU thresholds of the RPN anchor assignment (Faster R-CNN's).
@@ -54,12 +55,12 @@ def build_rpn_targets(image_shape, anchors, gt_class_ids, gt_boxes, config, rng=
         crowd_boxes = gt_boxes[crowd_ix]
         gt_class_ids = gt_class_ids[non_crowd_ix]
         gt_boxes = gt_boxes[non_crowd_ix]
-        crowd_iou_max = np.amax(utils.compute_overlaps(anchors, crowd_boxes), axis=1)
+        crowd_iou_max = np.amax(compute_overlaps(anchors, crowd_boxes), axis=1)
         not_crowd = crowd_iou_max < CROWD_IOU
     else:
         not_crowd = np.ones([num_anchors], dtype=bool)
 
-    overlaps = utils.compute_overlaps(anchors, gt_boxes)  # [anchors, gt]
+    overlaps = compute_overlaps(anchors, gt_boxes)  # [anchors, gt]
     if gt_boxes.shape[0]:
         anchor_iou_argmax = np.argmax(overlaps, axis=1)
         anchor_iou_max = overlaps[np.arange(num_anchors), anchor_iou_argmax]
@@ -183,7 +184,7 @@ def build_detection_targets(rpn_rois, gt_class_ids, gt_boxes, gt_masks, config, 
     gt_boxes = gt_boxes[instance_ids]
     gt_masks = gt_masks[:, :, instance_ids]
 
-    overlaps = utils.compute_overlaps(rpn_rois, gt_boxes)  # [rois, gt]
+    overlaps = compute_overlaps(rpn_rois, gt_boxes)  # [rois, gt]
     rpn_roi_iou_argmax = np.argmax(overlaps, axis=1)
     rpn_roi_iou_max = overlaps[np.arange(overlaps.shape[0]), rpn_roi_iou_argmax]
     rpn_roi_gt_boxes = gt_boxes[rpn_roi_iou_argmax]
@@ -224,7 +225,7 @@ def build_detection_targets(rpn_rois, gt_class_ids, gt_boxes, gt_masks, config, 
 
     bboxes = np.zeros((rois_per_image, config.NUM_CLASSES, 4), dtype=np.float32)
     pos_ids = np.where(roi_gt_class_ids > 0)[0]
-    bboxes[pos_ids, roi_gt_class_ids[pos_ids]] = utils.box_refinement(
+    bboxes[pos_ids, roi_gt_class_ids[pos_ids]] = box_refinement(
         rois[pos_ids], roi_gt_boxes[pos_ids, :4])
     bboxes /= config.BBOX_STD_DEV
 
@@ -239,8 +240,8 @@ def build_detection_targets(rpn_rois, gt_class_ids, gt_boxes, gt_masks, config, 
             full_mask = np.zeros(config.IMAGE_SHAPE[:2], dtype=bool)
             gt_y1, gt_x1, gt_y2, gt_x2 = gt_boxes[gt_id]
             full_mask[gt_y1:gt_y2, gt_x1:gt_x2] = np.round(
-                utils.resize(class_mask, (gt_y2 - gt_y1, gt_x2 - gt_x1))).astype(bool)
+                resize(class_mask, (gt_y2 - gt_y1, gt_x2 - gt_x1))).astype(bool)
             class_mask = full_mask
         y1, x1, y2, x2 = rois[i].astype(np.int32)
-        masks[i, :, :, class_id] = utils.resize(class_mask[y1:y2, x1:x2], config.MASK_SHAPE)
+        masks[i, :, :, class_id] = resize(class_mask[y1:y2, x1:x2], config.MASK_SHAPE)
     return rois, roi_gt_class_ids, bboxes, masks

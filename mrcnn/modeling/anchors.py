@@ -1,8 +1,14 @@
-"""Anchors of the whole feature pyramid for a molded image size."""
+"""Anchors of the whole feature pyramid for a molded image size (the network side).
+
+The anchors themselves are generated in NumPy by ``mrcnn.anchors.generate_pyramid_anchors``
+(pixels); this module picks the config's scales, ratios and strides and the backbone's
+feature-map sizes for an image shape, and normalises the result.
+"""
 
 import numpy as np
 
-from .. import utils
+from ..anchors import generate_pyramid_anchors
+from ..boxes import norm_boxes
 from .backbone import compute_backbone_shapes
 
 
@@ -13,9 +19,9 @@ def pyramid_anchors(config, image_shape, normalized=True):
     ``normalized=False``), ordered by level, then cell, then ratio, as the RPN outputs are.
     """
     backbone_shapes = compute_backbone_shapes(config, image_shape)
-    anchors = utils.generate_pyramid_anchors(
+    anchors = generate_pyramid_anchors(
         config.RPN_ANCHOR_SCALES, config.RPN_ANCHOR_RATIOS, backbone_shapes,
         config.BACKBONE_STRIDES, config.RPN_ANCHOR_STRIDE)
     if not normalized:
         return anchors
-    return utils.norm_boxes(anchors, tuple(image_shape[:2])).astype(np.float32)
+    return norm_boxes(anchors, tuple(image_shape[:2])).astype(np.float32)

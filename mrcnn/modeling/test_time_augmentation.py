@@ -9,7 +9,7 @@ found at any size and folds the copies of one instance into one.
 
 import numpy as np
 
-from .. import utils
+from ..boxes import compute_overlaps
 
 # Two detections of one class whose boxes overlap this much (IoU) are the same instance.
 DEFAULT_MERGE_IOU = 0.5
@@ -44,7 +44,7 @@ def merge_detections(results, iou_threshold=DEFAULT_MERGE_IOU):
     if not len(scores):
         return empty_result(masks.shape)
     order = np.argsort(-scores, kind="stable")
-    overlaps = utils.compute_overlaps(boxes.astype(np.float64), boxes.astype(np.float64))
+    overlaps = compute_overlaps(boxes.astype(np.float64), boxes.astype(np.float64))
     kept = []            # indices (into the concatenation) of the kept detections
     merged_into = {}     # kept index -> the indices folded into it, itself included
     for index in order:

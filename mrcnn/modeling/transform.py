@@ -3,7 +3,9 @@ the raw detections back onto the original photos. NumPy/OpenCV only."""
 
 import numpy as np
 
-from .. import utils
+from ..boxes import denorm_boxes, norm_boxes
+from ..masks import unmold_mask
+from ..resizing import resize_image
 from .image_meta import compose_image_meta, mold_image
 
 
@@ -53,7 +55,7 @@ def mold_inputs(images, config, image_size=None):
     for image in images:
         if config.IMAGE_CHANNEL_COUNT == 3:
             image = as_rgb_uint8(image)
-        molded_image, window, scale, _padding, _crop = utils.resize_image(
+        molded_image, window, scale, _padding, _crop = resize_image(
             image, min_dim=min_dim, min_scale=config.IMAGE_MIN_SCALE,
             max_dim=max_dim, mode=config.IMAGE_RESIZE_MODE)
         molded_image = mold_image(molded_image, config)
@@ -100,11 +102,11 @@ def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape,
     masks = mrcnn_mask[np.arange(n), :, :, class_ids]
 
     # Normalised molded-image coordinates -> normalised window coordinates -> photo pixels.
-    wy1, wx1, wy2, wx2 = utils.norm_boxes(window, image_shape[:2])
+    wy1, wx1, wy2, wx2 = norm_boxes(window, image_shape[:2])
     shift = np.array([wy1, wx1, wy1, wx1])
     wh, ww = wy2 - wy1, wx2 - wx1
     scale = np.array([wh, ww, wh, ww])
-    boxes = utils.denorm_boxes(np.divide(boxes - shift, scale), original_image_shape[:2])
+    boxes = denorm_boxes(np.divide(boxes - shift, scale), original_image_shape[:2])
 
     # Boxes squeezed to zero area by the clipping are dropped.
     keep = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) > 0
@@ -113,6 +115,6 @@ def unmold_detections(detections, mrcnn_mask, original_image_shape, image_shape,
     full_masks = np.zeros(tuple(original_image_shape[:2]) + (len(boxes),), dtype=bool)
     for i in range(len(boxes)):
         # Writes only the box region of instance i's (strided) plane.
-        utils.unmold_mask(masks[i], boxes[i], original_image_shape, out=full_masks[:, :, i],
-                          threshold=mask_threshold)
+        unmold_mask(masks[i], boxes[i], original_image_shape, out=full_masks[:, :, i],
+                    threshold=mask_threshold)
     return boxes, class_ids, scores, full_masks

@@ -1,0 +1,17 @@
+"""Tests of mrcnn.coco_weights: the download stub never downloads."""
+import pytest
+
+from mrcnn.coco_weights import download_trained_weights
+
+
+def test_download_trained_weights_never_downloads(tmp_path):
+    target = tmp_path / "mask_rcnn_coco.h5"
+    with pytest.raises(FileNotFoundError) as raised:
+        download_trained_weights(str(target), verbose=0)
+    message = str(raised.value)
+    assert str(target) in message
+    assert "https://github.com/matterport/Mask_RCNN/releases" in message
+    assert "mask_rcnn_coco.h5" in message and "\n" not in message
+    assert not target.exists()
+    target.write_bytes(b"weights")
+    assert download_trained_weights(str(target), verbose=0) == str(target)
