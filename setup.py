@@ -46,6 +46,8 @@ DEV_REQUIREMENTS = [
     "nbformat>=5.9",
     "nbclient>=0.9",
     "ipykernel>=6.29",
+    "setuptools>=64",  # tests/test_packaging.py builds the wheel without build isolation
+    "wheel>=0.40",
 ]
 
 CONSOLE_SCRIPTS = [

@@ -307,7 +307,11 @@ def make_config(args, training):
 def build_augmentation():
     """Horizontal flips and mild scale / colour changes (albumentations, applied to the
     resized photo and its masks together)."""
-    import albumentations as A
+    try:
+        import albumentations as A
+    except ImportError:
+        raise BrandsError("--augment needs albumentations, a training extra: pip install "
+                          "'mrcnn[train]' (or leave out --augment)") from None
 
     return A.Compose([
         A.HorizontalFlip(p=0.5),
