@@ -10,6 +10,8 @@ import math
 import os
 import sys
 
+from .coco import COCO_RELEASES_PAGE
+
 EXIT_OK = 0
 EXIT_INTERNAL_ERROR = 1
 EXIT_USAGE_ERROR = 2
@@ -179,7 +181,8 @@ def run_main(run, args):
         return EXIT_INTERNAL_ERROR
 
 
-WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
+# Where matterport published its weights (nothing is downloaded; users fetch them by hand).
+WEIGHTS_RELEASES_URL = COCO_RELEASES_PAGE
 WEIGHTS_CHOICES = "none, coco, imagenet, last or a .h5 path"
 
 

@@ -19,15 +19,14 @@ Exit status: 0 success, 2 bad arguments or input files (one line on stderr, no o
 import os
 import sys
 
-from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, UsageError, add_device_flags,
-                       check_output_picture, import_tensorflow_quietly, one_line, run_main,
-                       unit_interval)
+from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, OneLineArgumentParser, UsageError,
+                       add_device_flags, check_output_picture, import_tensorflow_quietly,
+                       one_line, run_main, unit_interval)
 
 WEIGHTS_FILENAME = "mask_rcnn_coco.h5"
 # Where the weights are looked for without --weights (besides the current folder).
 COCO_WEIGHTS_ENV = "MRCNN_COCO_WEIGHTS"
 DEFAULT_LOGS_DIR = "logs"
-WEIGHTS_RELEASES_URL = "https://github.com/matterport/Mask_RCNN/releases"
 DEFAULT_MIN_CONFIDENCE = 0.7
 
 # Extensions the output picture may have (the formats mrcnn.image_io.write_image_atomic writes).

@@ -16,7 +16,7 @@ same objects and numbers as before. New code imports from where each concept liv
 * ``mrcnn.dataset``: the ``Dataset`` base class.
 * ``mrcnn.metrics``: ``compute_matches``, ``compute_ap``, ``compute_ap_range``,
   ``compute_recall``.
-* ``mrcnn.coco_weights``: ``COCO_MODEL_URL``, ``COCO_RELEASES_PAGE`` and the
+* ``mrcnn.coco``: ``COCO_MODEL_URL``, ``COCO_RELEASES_PAGE`` and the
   ``download_trained_weights`` stub (it never downloads).
 * TensorFlow graph helpers: ``batch_slice`` in ``mrcnn.modeling.batching`` (imports TensorFlow
   when called) and ``box_refinement_graph`` in ``mrcnn.modeling.box_ops``.
@@ -31,7 +31,7 @@ import random  # noqa: F401
 from .anchors import generate_anchors, generate_pyramid_anchors
 from .boxes import (apply_box_deltas, box_refinement, compute_iou, compute_overlaps,
                     denorm_boxes, non_max_suppression, norm_boxes, trim_zeros)
-from .coco_weights import COCO_MODEL_URL, COCO_RELEASES_PAGE, download_trained_weights
+from .coco import COCO_MODEL_URL, COCO_RELEASES_PAGE, download_trained_weights
 from .dataset import Dataset
 from .masks import (compute_overlaps_masks, expand_mask, extract_bboxes, minimize_mask,
                     mold_mask, resize_mask, unmold_mask)

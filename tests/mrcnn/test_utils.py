@@ -19,7 +19,7 @@ HOMES = {
     "mrcnn.anchors": ["generate_anchors", "generate_pyramid_anchors"],
     "mrcnn.dataset": ["Dataset"],
     "mrcnn.metrics": ["compute_matches", "compute_ap", "compute_ap_range", "compute_recall"],
-    "mrcnn.coco_weights": ["COCO_MODEL_URL", "COCO_RELEASES_PAGE", "download_trained_weights"],
+    "mrcnn.coco": ["COCO_MODEL_URL", "COCO_RELEASES_PAGE", "download_trained_weights"],
     "mrcnn.modeling.batching": ["batch_slice"],
     "mrcnn.modeling.box_ops": ["box_refinement_graph"],
 }
@@ -66,7 +66,7 @@ def test_unknown_name_raises_attribute_error():
 def test_importing_utils_and_numpy_modules_does_not_import_tensorflow():
     code = ("import sys\n"
             "import mrcnn.utils, mrcnn.boxes, mrcnn.masks, mrcnn.resizing, mrcnn.anchors\n"
-            "import mrcnn.dataset, mrcnn.metrics, mrcnn.coco_weights, mrcnn.modeling.batching\n"
+            "import mrcnn.dataset, mrcnn.metrics, mrcnn.coco, mrcnn.modeling.batching\n"
             "loaded = sorted({'tensorflow', 'keras'} & set(sys.modules))\n"
             "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], check=True)

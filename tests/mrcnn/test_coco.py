@@ -1,7 +1,7 @@
-"""Tests of mrcnn.coco_weights: the download stub never downloads."""
+"""Tests of mrcnn.coco's weights download stub: it never downloads."""
 import pytest
 
-from mrcnn.coco_weights import download_trained_weights
+from mrcnn.coco import download_trained_weights
 
 
 def test_download_trained_weights_never_downloads(tmp_path):
