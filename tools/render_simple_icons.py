@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the artwork vendored in samples/brands/artwork/ (a developer tool).
+"""Regenerate the artwork vendored in logo_eraser/synth/data/ (a developer tool).
 
-The synthetic logo generator (samples/brands/synth.py) pastes real brand marks onto photos. It
+The synthetic logo generator (logo_eraser.synth) pastes real brand marks onto photos. It
 reads them as small PNG files so that it needs only NumPy, OpenCV and Pillow at run time. This
 script makes those files:
 
@@ -42,10 +42,11 @@ from PIL import Image
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                          os.pardir))
-DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "samples", "brands", "artwork")
+# The package data of logo_eraser.synth (it finds the folder beside its modules).
+DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "logo_eraser", "synth", "data")
 
-# The FlickrLogos-47 brands simple-icons has (synth.py maps them to their classes), then about
-# 200 other well-known brands for the single-class `logo` mode.
+# The FlickrLogos-47 brands simple-icons has (logo_eraser.synth maps them to their classes),
+# then about 200 other well-known brands for the single-class `logo` mode.
 FLICKRLOGOS_SLUGS = (
     "hp", "adidas", "aldinord", "aldisud", "apple", "bmw", "carlsberggroup", "cocacola", "dhl",
     "fedex", "ferrari", "ford", "google", "nvidia", "shell", "starbucks", "ups",

@@ -1,0 +1,130 @@
+"""Tests of logo_eraser.synth.sample and .compositing: generate_sample's exact masks (the pasted
+pixels minus everything pasted later), determinism, held-out brands only in test."""
+
+import numpy as np
+import pytest
+
+from logo_eraser import flickrlogos, synth
+from logo_eraser.synth import compositing
+from logo_eraser.synth import sample as synth_sample
+
+
+def test_masks_are_disjoint_visible_and_large_enough():
+    options = synth.SynthOptions(seed=5, negatives=0.0)
+    instances = 0
+    for index in range(6):
+        sample = synth.generate_sample(options, "train", index)
+        assert sample.masks.dtype == bool and sample.masks.shape[:2] == sample.image.shape[:2]
+        # Each pixel belongs to at most one mark: a mark hides what lies beneath it.
+        assert sample.masks.sum(axis=2).max() <= 1
+        assert (sample.masks.sum(axis=(0, 1)) >= synth.MIN_VISIBLE_PIXELS).all()
+        instances += sample.masks.shape[2]
+    assert instances >= 6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mask_is_the_pasted_pixels(seed):
+    """On a flat photo, a mark changes nearly every pixel of its mask (a plate or outline may
+    match the background colour in places), and what it changes outside the mask is only its
+    faint anti-aliased rim (alpha below the threshold): within a few pixels of the mask and a
+    small part of the ink."""
+    import cv2
+
+    library = synth.load_library()
+    rng = np.random.default_rng(seed)
+    brand = library.brands[["apple", "adidas", "bmw", "cocacola", "gucci", "dhl"][seed]]
+    artwork = brand.artworks[seed % len(brand.artworks)]
+    photo = np.full((240, 320, 3), 0.5, np.float32)
+    placed = None
+    while placed is None:
+        placed = compositing._place_mark(photo, artwork, library, "train", [], rng)
+    coverage, full_area, frame_area, _box = placed
+    assert coverage.sum() == frame_area > 0 and full_area >= frame_area
+    change = np.abs(photo - 0.5).max(axis=2)
+    changed = change > 2 / 255          # visible in an 8-bit photo
+    assert changed[coverage].mean() >= 0.85
+    distance = cv2.distanceTransform((~coverage).astype(np.uint8), cv2.DIST_L2, 5)
+    assert distance[changed & ~coverage].max(initial=0) <= 4.5
+    assert change[~coverage].sum() <= 0.25 * change.sum()
+
+
+def test_masks_are_pasted_pixels_minus_everything_pasted_later(monkeypatch):
+    """Record every mark and occluder generate_sample pastes: each mask must be its mark's
+    pixels minus those of the marks and occluders pasted after it, and marks with too few
+    visible pixels must be dropped."""
+    events = []
+    # generate_sample looks both up in its own module, logo_eraser.synth.sample.
+    place_mark, paste_occluder = synth_sample._place_mark, synth_sample._paste_occluder
+
+    def recording_place_mark(*args):
+        placed = place_mark(*args)
+        if placed is not None:
+            events.append(("mark", placed[0].copy()))
+        return placed
+
+    def recording_paste_occluder(*args):
+        hidden = paste_occluder(*args)
+        events.append(("occluder", hidden.copy()))
+        return hidden
+
+    monkeypatch.setattr(synth_sample, "_place_mark", recording_place_mark)
+    monkeypatch.setattr(synth_sample, "_paste_occluder", recording_paste_occluder)
+    options = synth.SynthOptions(seed=21, negatives=0.0)
+    occluded_marks = 0
+    for index in range(8):
+        events.clear()
+        sample = synth.generate_sample(options, "train", index)
+        expected = []
+        for i, (kind, coverage) in enumerate(events):
+            if kind != "mark":
+                continue
+            visible = coverage.copy()
+            for _, later in events[i + 1:]:
+                visible &= ~later
+            occluded_marks += int(visible.sum() < coverage.sum())
+            if visible.sum() >= synth.MIN_VISIBLE_PIXELS:
+                expected.append(visible)
+        assert len(expected) == sample.masks.shape[2]
+        for k, mask in enumerate(expected):
+            np.testing.assert_array_equal(sample.masks[..., k], mask)
+    assert occluded_marks >= 1      # the seed exercises occlusion
+
+
+def test_generate_sample_is_deterministic_and_index_dependent():
+    options = synth.SynthOptions(seed=4)
+    first = synth.generate_sample(options, "test", 3)
+    again = synth.generate_sample(options, "test", 3)
+    np.testing.assert_array_equal(first.image, again.image)
+    np.testing.assert_array_equal(first.masks, again.masks)
+    assert first.brands == again.brands
+    neighbour = synth.generate_sample(options, "test", 4)
+    assert first.image.shape != neighbour.image.shape or \
+        not np.array_equal(first.image, neighbour.image)
+
+
+# --- held-out brands ------------------------------------------------------------------------------
+
+def test_held_out_brands_only_in_test():
+    library = synth.load_library()
+    held_out = set(synth.HELD_OUT_BRANDS)
+    assert {b.key for b in synth.split_brands(library, "test")} == held_out
+    assert not held_out & {b.key for b in synth.split_brands(library, "train")}
+    for labels in synth.LABEL_MODES:
+        options = synth.SynthOptions(seed=8, labels=labels, negatives=0.0)
+        for split in ("train", "test"):
+            for index in range(4):
+                sample = synth.generate_sample(options, split, index)
+                assert sample.class_ids.size >= 1
+                shown = set(sample.brands) | set(sample.distractors)
+                if labels == "logo":
+                    assert shown <= held_out if split == "test" else not shown & held_out
+                    assert (sample.class_ids == 0).all()
+                else:
+                    # Labelled marks are FlickrLogos-47 brands (never held out); distractors
+                    # come from the held-out brands in test only.
+                    assert all(library.brands[b].is_flickrlogos for b in sample.brands)
+                    distractors = set(sample.distractors)
+                    assert distractors <= held_out if split == "test" else \
+                        not distractors & held_out
+                    names = [flickrlogos.CLASS_NAMES[i] for i in sample.class_ids]
+                    assert not set(names) & set(synth.CLASSES_WITHOUT_ARTWORK)
