@@ -20,17 +20,18 @@ from PIL import ImageFont
 from mrcnn.cli import UsageError
 from mrcnn.image_io import list_images
 
-from .. import flickrlogos
+from .. import flickrlogos, paths
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # The vendored artwork (simple-icons marks, background photos, manifest.json, licence):
 # package data, written by tools/render_simple_icons.py.
 ARTWORK_DIR = os.path.join(PACKAGE_DIR, "data")
-# Two folders above this package: the repository root when the package runs from a checkout
-# (the source tree or an editable install). Its images/ folder adds background photos when it
-# exists (an installed package has none); synth.json names photos relative to this root.
-REPO_ROOT = os.path.abspath(os.path.join(PACKAGE_DIR, os.pardir, os.pardir))
-PHOTOS_DIR = os.path.join(REPO_ROOT, "images")
+# The repository root when the package runs from a checkout (the source tree or an editable
+# install), else the folder holding the package: synth.json names photos relative to it.
+REPO_ROOT = paths.CHECKOUT_ROOT or os.path.dirname(paths.PACKAGE_DIR)
+# A checkout's images/ add background photos; an installed package has none (None).
+PHOTOS_DIR = (os.path.join(paths.CHECKOUT_ROOT, "images") if paths.CHECKOUT_ROOT is not None
+              else None)
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 # --- brands -------------------------------------------------------------------------------------
@@ -274,13 +275,13 @@ def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR):
         raise ArtworkError(f"{font_dir}: the wordmark fonts ({', '.join(FONT_FILES[:3])}...) "
                            "are missing")
 
-    photos = list_photos(PHOTOS_DIR) if os.path.isdir(PHOTOS_DIR) else []
+    photos = list_photos(PHOTOS_DIR) if PHOTOS_DIR and os.path.isdir(PHOTOS_DIR) else []
     photos += [path for path in background_files if os.path.isfile(path)]
     for folder in extra_backgrounds:
         photos += list_photos(folder)
     if not photos:
-        raise ArtworkError(f"no background photo: neither {PHOTOS_DIR} nor the vendored "
-                           "backgrounds exist")
+        raise ArtworkError(f"no background photo: neither {PHOTOS_DIR or 'a checkout images/'}"
+                           " nor the vendored backgrounds exist")
     return Library(dict(sorted(brands.items())), icon_files, fonts,
                    tuple(sorted(set(photos))))
 

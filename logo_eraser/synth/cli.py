@@ -41,8 +41,8 @@ def build_parser():
                         "do not depend on it")
     parser.add_argument("--backgrounds", action="append", default=[], metavar="DIR",
                         help="a folder of more background photos (repeatable); by default "
-                        f"{os.path.relpath(PHOTOS_DIR, REPO_ROOT)}/ and the vendored "
-                        "scikit-image photos")
+                        + (f"{os.path.relpath(PHOTOS_DIR, REPO_ROOT)}/ and " if PHOTOS_DIR else "")
+                        + "the vendored scikit-image photos")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --output when it holds a dataset written by synth.py")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
