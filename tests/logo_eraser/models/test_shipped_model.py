@@ -1,5 +1,7 @@
-"""The logo model shipped in block/: it loads as the eraser's default and hides logos of brands
-it never saw in training (synth.py's held-out test split), from a fresh clone's state."""
+"""The logo model shipped in the package (logo_eraser/models/mask_rcnn_logo.h5,
+logo_eraser.models.SHIPPED_WEIGHTS_PATH): it loads as the eraser's default and hides logos of
+brands it never saw in training (logo_eraser.synth's held-out test split), from a fresh clone's
+state."""
 
 import pathlib
 import subprocess
@@ -8,13 +10,14 @@ import sys
 import numpy as np
 import pytest
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHIPPED = REPO_ROOT / "block" / "mask_rcnn_logo.h5"
+from logo_eraser import hiding, photos, synth
+from logo_eraser.models import (SHIPPED_WEIGHTS_PATH, LogoInferenceConfig, eraser_config_for,
+                                load_eraser_model)
+from logo_eraser.models.weights import SMALL_BACKBONE_FIRST_LAYER
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+SHIPPED = pathlib.Path(SHIPPED_WEIGHTS_PATH)
 ERASER_SCRIPT = REPO_ROOT / "block" / "final_project.py"
-sys.path.insert(0, str(REPO_ROOT / "block"))
-sys.path.insert(0, str(REPO_ROOT / "samples" / "brands"))
-import logo_eraser  # noqa: E402
-import synth  # noqa: E402
 
 # Held-out photos to try: the first ones of the test split (seed 1: not the seed the shipped
 # model's documented training data uses) whose logos cover at least MIN_LOGO_SHARE of the photo.
@@ -48,24 +51,23 @@ def held_out_photos():
 
 @pytest.fixture(scope="module")
 def shipped_model():
-    assert SHIPPED.is_file(), f"{SHIPPED} is missing: the eraser's default model ships in block/"
-    config = logo_eraser.eraser_config_for(str(SHIPPED))
-    return logo_eraser.load_eraser_model(str(SHIPPED), config)
+    assert SHIPPED.is_file(), (f"{SHIPPED} is missing: the eraser's default model ships in "
+                               "logo_eraser/models/")
+    config = eraser_config_for(str(SHIPPED))
+    return load_eraser_model(str(SHIPPED), config)
 
 
 def test_shipped_model_is_the_small_class_agnostic_model_under_50_mb():
     assert SHIPPED.stat().st_size <= 50 * 1000 * 1000
-    config = logo_eraser.eraser_config_for(str(SHIPPED))
+    config = eraser_config_for(str(SHIPPED))
     assert config.NAME == "logo" and config.CLASS_NAMES == ["BG", "logo"]
     # The eraser's default threshold for this model is the model's own, not the brands one.
-    import brands
-
-    assert config.DETECTION_MIN_CONFIDENCE == brands.LogoInferenceConfig.DETECTION_MIN_CONFIDENCE
-    assert logo_eraser.eraser_config_for(str(SHIPPED), 0.9).DETECTION_MIN_CONFIDENCE == 0.9
+    assert config.DETECTION_MIN_CONFIDENCE == LogoInferenceConfig.DETECTION_MIN_CONFIDENCE
+    assert eraser_config_for(str(SHIPPED), 0.9).DETECTION_MIN_CONFIDENCE == 0.9
     from mrcnn.weights_io import read_weights_table
 
     layers = {layer for layer, _, _ in read_weights_table(str(SHIPPED))}
-    assert logo_eraser.SMALL_BACKBONE_FIRST_LAYER in layers and "mrcnn_mask" in layers
+    assert SMALL_BACKBONE_FIRST_LAYER in layers and "mrcnn_mask" in layers
 
 
 def test_shipped_model_hides_held_out_logos(shipped_model, held_out_photos):
@@ -73,12 +75,12 @@ def test_shipped_model_hides_held_out_logos(shipped_model, held_out_photos):
     for image, truth in held_out_photos:
         # At the model's test sizes (192/256/320 px), as the eraser detects.
         result = shipped_model.detect_multiscale([image], verbose=0)[0]
-        output, _, dilate = logo_eraser.erase_detections(image, result, shipped_model.config)
+        output, _, dilate = photos.erase_detections(image, result, shipped_model.config)
         assert output.shape == image.shape and output.dtype == np.uint8
         repainted = np.any(output != image, axis=2)
         # Each logo pixel inside the repainted region counts as hidden (the mosaic may give a
         # pixel its own colour back).
-        region = logo_eraser.hidden_region(image.shape, result["rois"], result["masks"], dilate)
+        region = hiding.hidden_region(image.shape, result["rois"], result["masks"], dilate)
         assert not (repainted & ~region).any()
         logo += truth.sum()
         hidden += (truth & region).sum()

@@ -1,6 +1,7 @@
-"""Tests of samples/brands/fine_tune_brands.py: argument and data errors (before TensorFlow),
-a two-epoch fine-tune from COCO-layout weights and the evaluate report, on a FlickrLogos-47
-dataset written in tmp_path."""
+"""Tests of logo_eraser.training (the logo-train command, also run as
+samples/brands/fine_tune_brands.py): argument and data errors (before TensorFlow), a two-epoch
+fine-tune from COCO-layout weights and the evaluate report, on a FlickrLogos-47 dataset written
+in tmp_path."""
 
 import os
 import pathlib
@@ -11,15 +12,15 @@ import h5py
 import numpy as np
 import pytest
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+from logo_eraser import training
+from logo_eraser.flickrlogos import CLASS_NAMES, FlickrLogosWriter
+from mrcnn import weights_io
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO_ROOT / "samples" / "brands"
 SCRIPT = SAMPLE_DIR / "fine_tune_brands.py"
-
-sys.path.insert(0, str(SAMPLE_DIR))
-import fine_tune_brands  # noqa: E402
-from flickrlogos import CLASS_NAMES, FlickrLogosWriter  # noqa: E402
-
-from mrcnn import weights_io  # noqa: E402
+# The console command pip installs beside the interpreter.
+CONSOLE_COMMAND = pathlib.Path(sys.executable).with_name("logo-train")
 
 FAST_TIMEOUT = 120
 
@@ -49,9 +50,9 @@ def dataset_dir(tmp_path_factory):
 
 
 def run_cli(args, capsys):
-    """fine_tune_brands.main in this process: (exit status, stdout, stderr)."""
+    """logo_eraser.training.main in this process: (exit status, stdout, stderr)."""
     try:
-        code = fine_tune_brands.main([str(arg) for arg in args])
+        code = training.main([str(arg) for arg in args])
     except SystemExit as exit_:  # argparse
         code = exit_.code
     out, err = capsys.readouterr()
@@ -87,6 +88,17 @@ def test_help_works_from_the_sample_folder_and_from_elsewhere(tmp_path):
             assert option in completed.stdout
 
 
+def test_installed_console_command_help(tmp_path):
+    """`logo-train --help`: the command pip installs (setup.py's console_scripts)."""
+    assert CONSOLE_COMMAND.is_file(), f"{CONSOLE_COMMAND} is missing: pip install -e ."
+    completed = subprocess.run([str(CONSOLE_COMMAND), "--help"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=FAST_TIMEOUT)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("usage: logo-train")
+    for option in ("train", "evaluate", "--dataset", "--weights", "--model"):
+        assert option in completed.stdout
+
+
 def test_gpu_flag_without_command_runs_train_and_fails_cleanly(tmp_path):
     """`python fine_tune_brands.py --gpu 0` (the original command) means train."""
     env = dict(os.environ)
@@ -104,7 +116,11 @@ def test_data_errors_are_found_before_tensorflow_is_imported(malformed_dataset, 
     weights = tmp_path / "weights.h5"
     with h5py.File(weights, "w") as f:
         f.attrs["layer_names"] = []
-    code = (f"import sys; sys.path.insert(0, {str(SAMPLE_DIR)!r}); import fine_tune_brands; "
+    # The script's main, loaded from its file (the script's own folder is not on sys.path).
+    code = ("import importlib.util, sys; "
+            f"spec = importlib.util.spec_from_file_location('fine_tune_brands', {str(SCRIPT)!r}); "
+            "fine_tune_brands = importlib.util.module_from_spec(spec); "
+            "spec.loader.exec_module(fine_tune_brands); "
             f"status = fine_tune_brands.main(['--dataset', {str(root)!r}, '--weights', "
             f"{str(weights)!r}, '--output', {str(tmp_path / 'out.h5')!r}]); "
             "print('tensorflow imported:', 'tensorflow' in sys.modules); sys.exit(status)")
@@ -116,22 +132,23 @@ def test_data_errors_are_found_before_tensorflow_is_imported(malformed_dataset, 
 
 
 def test_defaults_and_old_flag_aliases():
-    args = fine_tune_brands.build_parser().parse_args([])
-    assert fine_tune_brands.resolve_command(args) == "train"
+    args = training.build_parser().parse_args([])
+    assert training.resolve_command(args) == "train"
     assert (args.epochs, args.model, args.strict, args.augment) == (50, "brands", True, False)
     # Per-model defaults, resolved once the model is known.
-    brands_defaults = fine_tune_brands.MODELS["brands"]
+    brands_defaults = training.MODELS["brands"]
     assert (brands_defaults["layers"], brands_defaults["weights"],
             brands_defaults["val_subset"]) == ("3+", "coco", "val")
-    logo_defaults = fine_tune_brands.MODELS["logo"]
+    logo_defaults = training.MODELS["logo"]
     assert (logo_defaults["layers"], logo_defaults["weights"],
             logo_defaults["val_subset"]) == ("all", "none", "test")
-    assert logo_defaults["output"] == str(REPO_ROOT / "block" / "mask_rcnn_logo.h5")
-    args = fine_tune_brands.build_parser().parse_args(
+    assert logo_defaults["output"] == str(REPO_ROOT / "logo_eraser" / "models" /
+                                          "mask_rcnn_logo.h5")
+    args = training.build_parser().parse_args(
         ["--dir", "/data/FL", "--load", "w.h5", "--infer", "--lenient"])
     assert (args.dataset, args.weights, args.strict) == ("/data/FL", "w.h5", False)
-    assert fine_tune_brands.resolve_command(args) == "evaluate"
-    assert fine_tune_brands.DEFAULT_OUTPUT == str(REPO_ROOT / "mask_rcnn_brands.h5")
+    assert training.resolve_command(args) == "evaluate"
+    assert training.DEFAULT_OUTPUT == str(REPO_ROOT / "mask_rcnn_brands.h5")
 
 
 @pytest.fixture
@@ -209,14 +226,14 @@ def test_errors_exit_2_with_one_line_and_write_nothing(name, tmp_path, dataset_d
 def test_default_dataset_locations(tmp_path, monkeypatch, capsys, dataset_dir):
     candidates = (str(tmp_path / "beside" / "FlickrLogos_47"),
                   str(tmp_path / "inside" / "FlickrLogos_47"))
-    monkeypatch.setattr(fine_tune_brands, "DEFAULT_DATASET_DIRS", candidates)
+    monkeypatch.setattr(training, "DEFAULT_DATASET_DIRS", candidates)
     code, _, err = run_cli(["--weights", "none", "--logs", tmp_path / "logs"], capsys)
     assert_one_line_error(code, err, candidates[0], candidates[1], "--dataset")
     # The second location is used when the first is absent.
     os.makedirs(os.path.dirname(candidates[1]))
     os.symlink(dataset_dir, candidates[1])
-    args = fine_tune_brands.build_parser().parse_args([])
-    assert fine_tune_brands.resolve_dataset(args) == candidates[1]
+    args = training.build_parser().parse_args([])
+    assert training.resolve_dataset(args) == candidates[1]
 
 
 # --- fine-tune and evaluate (builds the ResNet101 model twice) -----------------------------
@@ -232,7 +249,7 @@ def fine_tuned(tmp_path_factory, dataset_dir, coco_weights_path):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MRCNN_COCO_WEIGHTS", str(coco_weights_path))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = fine_tune_brands.main([
+            code = training.main([
                 "--dataset", str(dataset_dir), "--weights", "coco", "--steps-per-epoch", "1",
                 "--epochs", "2", "--validation-steps", "1", "--augment",
                 "--logs", str(work / "logs"), "--output", str(work / "mask_rcnn_brands.h5")])
@@ -287,9 +304,9 @@ def test_evaluate_loads_the_output_into_a_48_class_model_and_prints_the_report(
 
 @pytest.mark.slow
 def test_logo_model_trains_on_synthetic_data_and_the_eraser_runs_it(tmp_path, capsys):
-    """--model logo: the class-agnostic light model, from scratch on synth.py data, validated
-    on the held-out test split; the eraser recognises the file and builds LogoConfig."""
-    import synth
+    """--model logo: the class-agnostic light model, from scratch on logo_eraser.synth data,
+    validated on the held-out test split; the eraser recognises the file and builds LogoConfig."""
+    from logo_eraser import synth
 
     data = tmp_path / "synthetic"
     synth.write_dataset(str(data), synth.SynthOptions(seed=0, labels="logo"), num_train=6,
@@ -306,9 +323,8 @@ def test_logo_model_trains_on_synthetic_data_and_the_eraser_runs_it(tmp_path, ca
     assert shapes[("mrcnn_class_logits", "mrcnn_class_logits/kernel:0")] == (256, 2)
     assert shapes[("small_c1a", "small_c1a/kernel:0")] == (3, 3, 3, 32)
 
-    sys.path.insert(0, str(REPO_ROOT / "block"))
-    import logo_eraser
+    from logo_eraser.models import eraser_config_for
 
-    config = logo_eraser.eraser_config_for(str(output), min_confidence=0.0)
+    config = eraser_config_for(str(output), min_confidence=0.0)
     assert config.NAME == "logo" and config.IMAGE_MAX_DIM == 256
     assert config.CLASS_NAMES == ["BG", "logo"]
