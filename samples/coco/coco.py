@@ -5,7 +5,7 @@
 (ResNet101 backbone, 80 object classes plus background). `COCO_CLASS_NAMES` maps the model's
 class ids to names: `COCO_CLASS_NAMES[class_id]`, with id 0 the background `"BG"`.
 
-Usage (as in matterport's samples, with the repository root and this folder on `sys.path`)::
+Usage (as in matterport's samples, with this folder on `sys.path` and mrcnn installed)::
 
     import coco
 

@@ -117,10 +117,8 @@ def test_data_errors_are_found_before_tensorflow_is_imported(malformed_dataset, 
     with h5py.File(weights, "w") as f:
         f.attrs["layer_names"] = []
     # The script's main, loaded from its file (the script's own folder is not on sys.path).
-    code = ("import importlib.util, sys; "
-            f"spec = importlib.util.spec_from_file_location('fine_tune_brands', {str(SCRIPT)!r}); "
-            "fine_tune_brands = importlib.util.module_from_spec(spec); "
-            "spec.loader.exec_module(fine_tune_brands); "
+    code = ("import sys; from mrcnn.testing import load_script_module; "
+            f"fine_tune_brands = load_script_module({str(SCRIPT)!r}); "
             f"status = fine_tune_brands.main(['--dataset', {str(root)!r}, '--weights', "
             f"{str(weights)!r}, '--output', {str(tmp_path / 'out.h5')!r}]); "
             "print('tensorflow imported:', 'tensorflow' in sys.modules); sys.exit(status)")

@@ -2,7 +2,6 @@
 FlickrLogos-47 layout in tmp_path, and of samples/brands/brands.py, the matterport-style module
 that re-exports it."""
 
-import importlib.util
 import logging
 import os
 import pathlib
@@ -18,6 +17,7 @@ from logo_eraser.flickrlogos.dataset import (BrandsDataError, BrandsDataset,
                                              validation_entries)
 from logo_eraser.models import BrandsConfig
 from mrcnn.data.gt import load_image_gt
+from mrcnn.testing import load_script_module
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 BRANDS_MODULE = REPO_ROOT / "samples" / "brands" / "brands.py"
@@ -46,9 +46,7 @@ def entry_with_classes(expected, split, class_ids):
 def test_brands_sample_module_re_exports_the_package():
     """`import brands` with samples/brands on sys.path (matterport's samples) still works: the
     module is loaded here from its file, without touching sys.path."""
-    spec = importlib.util.spec_from_file_location("brands", BRANDS_MODULE)
-    brands = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(brands)
+    brands = load_script_module(BRANDS_MODULE)
     assert brands.BrandsConfig is logo_eraser.models.BrandsConfig
     assert brands.BrandsDataset is BrandsDataset
     assert brands.BrandsDataError is BrandsDataError

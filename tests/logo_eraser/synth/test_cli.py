@@ -8,23 +8,10 @@ import sys
 import pytest
 
 from logo_eraser import flickrlogos, synth
-from logo_eraser.flickrlogos.dataset import BrandsDataset
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 SYNTH_SCRIPT = REPO_ROOT / "samples" / "brands" / "synth.py"
 CLI_TIMEOUT = 180
-
-
-def load(folder, subset, **kwargs):
-    dataset = BrandsDataset()
-    dataset.load_brands(folder, subset, **kwargs)
-    dataset.prepare()
-    return dataset
-
-
-def all_files(folder):
-    return sorted(str(path.relative_to(folder)) for path in pathlib.Path(folder).rglob("*")
-                  if path.is_file())
 
 
 def run_cli(*args, timeout=CLI_TIMEOUT):
@@ -42,7 +29,7 @@ def assert_one_line_error(completed, *fragments):
 
 # --- command line ---------------------------------------------------------------------------------
 
-def test_cli_writes_dataset_and_refuses_non_empty_folders(tmp_path):
+def test_cli_writes_dataset_and_refuses_non_empty_folders(tmp_path, load, all_files):
     output = tmp_path / "synth_cli"
     completed = run_cli("--output", output, "--num-images", 2, "--num-test", 1, "--seed", 3,
                         "--workers", 1, "--no-progress")

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from logo_eraser import flickrlogos, synth
-from logo_eraser.flickrlogos.dataset import BrandsDataset
 
 NUM_TRAIN, NUM_TEST = 6, 3
 SEED = 11
@@ -42,23 +41,11 @@ def index_of(entry):
     return int(os.path.basename(entry).split(".")[0]) - 1
 
 
-def load(folder, subset, **kwargs):
-    dataset = BrandsDataset()
-    dataset.load_brands(folder, subset, **kwargs)
-    dataset.prepare()
-    return dataset
-
-
-def all_files(folder):
-    return sorted(str(path.relative_to(folder)) for path in pathlib.Path(folder).rglob("*")
-                  if path.is_file())
-
-
 # --- layout and loader --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("labels", ["logo", "brands"])
 def test_loader_reads_back_counts_classes_masks_and_photos(labels, logo_dataset,
-                                                           brands_dataset):
+                                                           brands_dataset, load):
     folder, options = logo_dataset if labels == "logo" else brands_dataset
     names = ["BG", "logo"] if labels == "logo" else ["BG", *flickrlogos.CLASS_NAMES]
     samples = {split: [synth.generate_sample(options, split, i) for i in range(count)]
@@ -119,7 +106,7 @@ def test_layout_files_and_negatives(logo_dataset):
 
 # --- determinism ----------------------------------------------------------------------------------
 
-def test_same_seed_same_files_any_worker_count_other_seed_other_files(logo_dataset, tmp_path):
+def test_same_seed_same_files_any_worker_count_other_seed_other_files(logo_dataset, tmp_path, all_files):
     folder, _ = logo_dataset
     parallel = tmp_path / "parallel"
     write(parallel, workers=2)
@@ -138,7 +125,7 @@ def test_same_seed_same_files_any_worker_count_other_seed_other_files(logo_datas
 
 # --- held-out brands ------------------------------------------------------------------------------
 
-def test_held_out_brands_in_written_info(logo_dataset, brands_dataset):
+def test_held_out_brands_in_written_info(logo_dataset, brands_dataset, load):
     held_out = set(synth.HELD_OUT_BRANDS)
     for folder, _ in (logo_dataset, brands_dataset):
         with open(folder / synth.INFO_FILE, encoding="utf-8") as file:

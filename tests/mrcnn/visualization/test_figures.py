@@ -24,18 +24,6 @@ def close_figures():
     plt.close("all")
 
 
-def make_scene(height=48, width=64):
-    """A grey image with two boxed, masked instances: [H,W,3] uint8, boxes, masks, ids, scores."""
-    image = np.full((height, width, 3), 120, dtype=np.uint8)
-    boxes = np.array([[5, 6, 25, 30], [20, 35, 44, 60]], dtype=np.int32)
-    masks = np.zeros((height, width, 2), dtype=bool)
-    masks[8:22, 9:27, 0] = True
-    masks[24:40, 38:56, 1] = True
-    class_ids = np.array([1, 2], dtype=np.int32)
-    scores = np.array([0.97, 0.61], dtype=np.float32)
-    return image, boxes, masks, class_ids, scores
-
-
 def read_png(path):
     """Load a saved PNG as float RGB in 0..1 and check it is not a blank canvas."""
     assert os.path.isfile(path), f"{path} was not written"
@@ -52,7 +40,7 @@ def count_reddish(pixels):
     return int(np.sum((red - green > 0.25) & (red - blue > 0.25)))
 
 
-def test_display_instances_saves_png_with_mask_colours(tmp_path):
+def test_display_instances_saves_png_with_mask_colours(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     path = str(tmp_path / "instances.png")
     red = [(1.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
@@ -66,7 +54,7 @@ def test_display_instances_saves_png_with_mask_colours(tmp_path):
     assert not plt.get_fignums(), "figure created for save_path must be closed"
 
 
-def test_display_instances_without_masks_has_no_red_fill(tmp_path):
+def test_display_instances_without_masks_has_no_red_fill(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     red = [(1.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
     with_mask, without_mask = str(tmp_path / "a.png"), str(tmp_path / "b.png")
@@ -88,14 +76,14 @@ def test_display_instances_zero_instances(tmp_path, capsys):
     read_png(path)
 
 
-def test_display_instances_mismatched_counts_raise():
+def test_display_instances_mismatched_counts_raise(make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     with pytest.raises(ValueError, match="display_instances"):
         figures.display_instances(image, boxes, masks[:, :, :1], class_ids, CLASS_NAMES,
                                   figsize=(2, 2))
 
 
-def test_display_instances_into_caller_axes_keeps_figure_open(tmp_path):
+def test_display_instances_into_caller_axes_keeps_figure_open(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     fig, ax = plt.subplots(1, figsize=(2, 2))
     path = str(tmp_path / "ax.png")
@@ -106,14 +94,14 @@ def test_display_instances_into_caller_axes_keeps_figure_open(tmp_path):
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
 
 
-def test_display_instances_captions_from_names_and_scores():
+def test_display_instances_captions_from_names_and_scores(make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     fig, ax = plt.subplots(1, figsize=(2, 2))
     figures.display_instances(image, boxes, masks, class_ids, CLASS_NAMES, scores, ax=ax)
     assert [t.get_text() for t in ax.texts] == ["cat 0.970", "dog 0.610"]
 
 
-def test_no_show_warning_and_figure_left_open_under_agg():
+def test_no_show_warning_and_figure_left_open_under_agg(make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # plt.show() under Agg would warn
@@ -155,7 +143,7 @@ def test_display_images_saves_png(tmp_path):
     assert not plt.get_fignums()
 
 
-def test_display_top_masks_saves_png(tmp_path):
+def test_display_top_masks_saves_png(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     path = str(tmp_path / "top.png")
     figures.display_top_masks(image, masks, class_ids, CLASS_NAMES, limit=2, save_path=path)
@@ -177,7 +165,7 @@ def test_plot_overlaps_saves_png(tmp_path):
     read_png(path)
 
 
-def test_draw_boxes_saves_png(tmp_path):
+def test_draw_boxes_saves_png(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     path = str(tmp_path / "boxes.png")
     refined = boxes + np.array([1, 1, -1, -1])
@@ -189,7 +177,7 @@ def test_draw_boxes_saves_png(tmp_path):
         figures.draw_boxes(image)
 
 
-def test_draw_rois_saves_png_and_prints_counts(tmp_path, capsys):
+def test_draw_rois_saves_png_and_prints_counts(tmp_path, capsys, make_scene):
     np.random.seed(0)
     image, boxes, masks, class_ids, scores = make_scene()
     rois = np.concatenate([boxes, [[0, 0, 10, 10]]]).astype(np.int32)
@@ -211,7 +199,7 @@ def test_paste_roi_mask_fills_box_only():
     assert pasted[2:8, 3:10].all() and pasted.sum() == 6 * 7
 
 
-def test_display_differences_saves_png(tmp_path):
+def test_display_differences_saves_png(tmp_path, make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     pred_masks = np.roll(masks, 2, axis=1)
     fig, ax = plt.subplots(1, figsize=(3, 3))

@@ -11,18 +11,6 @@ from mrcnn.visualization import rendering
 CLASS_NAMES = ["BG", "cat", "dog"]
 
 
-def make_scene(height=48, width=64):
-    """A grey image with two boxed, masked instances: [H,W,3] uint8, boxes, masks, ids, scores."""
-    image = np.full((height, width, 3), 120, dtype=np.uint8)
-    boxes = np.array([[5, 6, 25, 30], [20, 35, 44, 60]], dtype=np.int32)
-    masks = np.zeros((height, width, 2), dtype=bool)
-    masks[8:22, 9:27, 0] = True
-    masks[24:40, 38:56, 1] = True
-    class_ids = np.array([1, 2], dtype=np.int32)
-    scores = np.array([0.97, 0.61], dtype=np.float32)
-    return image, boxes, masks, class_ids, scores
-
-
 def test_import_does_not_load_matplotlib():
     # Video code renders with draw_instances; importing it must stay matplotlib-free.
     script = ("import sys\n"
@@ -44,7 +32,7 @@ def test_draw_box_sets_two_pixel_outline():
     assert (image[16:, :] == 0).all()
 
 
-def test_draw_instances_changes_mask_and_box_edge_only():
+def test_draw_instances_changes_mask_and_box_edge_only(make_scene):
     image, boxes, masks, class_ids, scores = make_scene(96, 128)
     boxes = np.array([[10, 12, 50, 60], [40, 70, 88, 120]])
     masks = np.zeros((96, 128, 2), bool)
@@ -88,7 +76,7 @@ def test_draw_instances_label_has_filled_background_and_scales():
     assert large > 3 * small
 
 
-def test_draw_instances_options_and_input_conversion():
+def test_draw_instances_options_and_input_conversion(make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     grey = image[:, :, 0]
     out = rendering.draw_instances(grey, boxes, masks, class_ids, CLASS_NAMES)
@@ -109,7 +97,7 @@ def test_draw_instances_options_and_input_conversion():
     np.testing.assert_array_equal(out, again)
 
 
-def test_draw_instances_rejects_mismatched_masks():
+def test_draw_instances_rejects_mismatched_masks(make_scene):
     image, boxes, masks, class_ids, scores = make_scene()
     with pytest.raises(ValueError, match="masks"):
         rendering.draw_instances(image, boxes, masks[:, :, :1], class_ids, CLASS_NAMES)
