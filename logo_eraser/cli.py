@@ -191,13 +191,10 @@ def run(args):
 
     weights_path = models.resolve_weights(args.weights)
     config = models.eraser_config_for(weights_path, args.min_confidence)
-    # What is detected at: the sizes asked, else the model's own (None tells detect_multiscale
-    # to use them, whatever the config's resize mode).
-    detection_sizes = args.image_sizes or config.TEST_IMAGE_SIZES or [config.IMAGE_MAX_DIM]
     keep_ids = photos.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
     print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
           f"class{'es' if config.NUM_CLASSES > 2 else ''}, detecting at "
-          f"{'/'.join(map(str, detection_sizes))} px)")
+          f"{'/'.join(map(str, photos.detection_sizes(config, args.image_sizes)))} px)")
     options = dict(style=args.style, keep_class_ids=keep_ids, dilate=args.dilate,
                    seed=args.seed, region=args.region, image_sizes=args.image_sizes)
 

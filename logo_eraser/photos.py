@@ -9,6 +9,7 @@ command line writes with ``--json``.
 
 import numpy as np
 
+from mrcnn import image_io
 from mrcnn.cli import UsageError, one_line
 
 from .hiding import DEFAULT_REGION, DEFAULT_SEED, DEFAULT_STYLE, default_dilation, hide_instances
@@ -17,7 +18,14 @@ from .hiding import DEFAULT_REGION, DEFAULT_SEED, DEFAULT_STYLE, default_dilatio
 # default; the shipped logo model has its own, LogoInferenceConfig.DETECTION_MIN_CONFIDENCE.
 DEFAULT_MIN_CONFIDENCE = 0.7
 # Pictures the pipeline writes (what mrcnn.image_io.write_image_atomic supports).
-OUTPUT_EXTENSIONS = (".png", ".jpg", ".jpeg")
+OUTPUT_EXTENSIONS = image_io.WRITE_EXTENSIONS
+
+
+def detection_sizes(config, image_sizes=None):
+    """The input sizes (px) a photo is detected at: ``image_sizes`` if given, else the model's
+    own (``config.TEST_IMAGE_SIZES``, else its single ``IMAGE_MAX_DIM``). A list of ints."""
+    return [int(size) for size in (image_sizes or config.TEST_IMAGE_SIZES
+                                   or [config.IMAGE_MAX_DIM])]
 
 
 def resolve_keep(keep_names, class_names):
@@ -77,8 +85,6 @@ def erase_detections(image, result, config, style=DEFAULT_STYLE, keep_class_ids=
 def read_photo(path):
     """The photo at ``path`` as [H, W, 3] uint8 RGB (grayscale, RGBA, 16-bit converted);
     UsageError naming the file when it cannot be read."""
-    from mrcnn import image_io
-
     try:
         return image_io.read_image(path)
     except image_io.ImageReadError as error:
@@ -88,8 +94,6 @@ def read_photo(path):
 def write_photo(path, pixels, protect):
     """Write [H, W, 3] uint8 RGB ``pixels`` to ``path`` (PNG or JPEG by extension) atomically,
     never over ``protect`` (the input); UsageError naming the file when it cannot be written."""
-    from mrcnn import image_io
-
     try:
         image_io.write_image_atomic(path, pixels, protect=protect)
     except image_io.ImageWriteError as error:  # already names the file
@@ -114,9 +118,8 @@ def erase_photo(model, image_path, output_path, image=None, style=DEFAULT_STYLE,
         region=region, image_sizes=image_sizes)
     write_photo(output_path, pixels, protect=image_path)
     config = model.config
-    sizes = image_sizes or config.TEST_IMAGE_SIZES or [config.IMAGE_MAX_DIM]
     return {"image": image_path, "output": output_path,
             "height": int(image.shape[0]), "width": int(image.shape[1]),
             "style": style, "region": region, "dilate_px": int(dilate),
-            "image_sizes": [int(size) for size in sizes],
+            "image_sizes": detection_sizes(config, image_sizes),
             "min_confidence": float(config.DETECTION_MIN_CONFIDENCE), "detections": detections}

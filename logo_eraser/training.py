@@ -8,10 +8,10 @@ the class-agnostic logo model on synthetic photos, or evaluate the result.
 (``python samples/brands/fine_tune_brands.py`` runs the same command, with the same flags.)
 
 `train` starts from the COCO weights (``--weights coco``: mask_rcnn_coco.h5 at the checkout's
-root (the current folder for an installed package), or where MRCNN_COCO_WEIGHTS points; the four class-dependent layers are left out), trains
-the ResNet stages 3 and up with the heads (``--layers 3+``) to epoch 50 on the photos of
-train/filelist-logosonly.txt, validating on a fixed part of them, writes a checkpoint per epoch
-under ``--logs`` and at the end the fine-tuned weights to ``--output`` (default
+root (the current folder for an installed package), or where MRCNN_COCO_WEIGHTS points; the
+four class-dependent layers are left out), trains the ResNet stages 3 and up with the heads
+(``--layers 3+``) to epoch 50 on the photos of train/filelist-logosonly.txt, validating on a
+fixed part of them, writes a checkpoint per epoch under ``--logs`` and at the end the fine-tuned weights to ``--output`` (default
 ``<checkout>/mask_rcnn_brands.h5``, Keras-2 layout, written atomically; ``--model logo``: the
 package's shipped ``logo_eraser/models/mask_rcnn_logo.h5`` in a checkout, else
 ``./mask_rcnn_logo.h5``).
@@ -122,8 +122,8 @@ def build_parser(prog=None):
                         help="layers to train: heads, 3+, 4+, 5+, all or a regex of layer "
                         "names (default: 3+ for --model brands, all for --model logo)")
     parser.add_argument("--lr", type=positive_float, default=None,
-                        help=f"learning rate (default: {BrandsConfig.LEARNING_RATE} for --model brands, "
-                        f"{LogoConfig.LEARNING_RATE} for logo)")
+                        help=f"learning rate (default: {BrandsConfig.LEARNING_RATE} for --model "
+                        f"brands, {LogoConfig.LEARNING_RATE} for logo)")
     parser.add_argument("--steps-per-epoch", type=positive_int, default=None,
                         help=f"training steps per epoch (default: "
                         f"{BrandsConfig.STEPS_PER_EPOCH})")

@@ -22,6 +22,7 @@ import sys
 from mrcnn.cli import (EXIT_OK, WEIGHTS_RELEASES_URL, OneLineArgumentParser, UsageError,
                        add_device_flags, check_output_picture, import_tensorflow_quietly,
                        one_line, run_main, unit_interval)
+from mrcnn.image_io import WRITE_EXTENSIONS
 
 WEIGHTS_FILENAME = "mask_rcnn_coco.h5"
 # Where the weights are looked for without --weights (besides the current folder).
@@ -30,7 +31,7 @@ DEFAULT_LOGS_DIR = "logs"
 DEFAULT_MIN_CONFIDENCE = 0.7
 
 # Extensions the output picture may have (the formats mrcnn.image_io.write_image_atomic writes).
-OUTPUT_EXTENSIONS = (".png", ".jpg", ".jpeg")
+OUTPUT_EXTENSIONS = WRITE_EXTENSIONS
 
 
 class DemoError(UsageError):

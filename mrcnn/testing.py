@@ -1,9 +1,10 @@
 """Test and benchmark helpers shipped with the package (production code does not import them).
 
 ``layout_table`` (from mrcnn.weights_layout) reads the packaged table of matterport's COCO
-weights file (every HDF5 group, weight name and shape); ``write_coco_layout_weights`` writes a random-valued Keras-2 HDF5 file with
-exactly that layout, without building any model, so it checks the loader and the network's layer
-names and shapes independently of our own model code.
+weights file (every HDF5 group, weight name and shape); ``write_coco_layout_weights`` writes a
+random-valued Keras-2 HDF5 file with exactly that layout, without building any model, so it
+checks the loader and the network's layer names and shapes independently of our own model code;
+``load_script_module`` imports a sample script without ``sys.path`` edits.
 """
 
 import h5py

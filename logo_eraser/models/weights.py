@@ -170,9 +170,9 @@ def eraser_config_for(weights_path, min_confidence=None):
     checked here, in about a second, rather than after the slow model build.
 
     Returns a ``BrandsInferenceConfig`` (or ``LogoInferenceConfig``) instance with NUM_CLASSES
-    from the file, DETECTION_MIN_CONFIDENCE = ``min_confidence`` (None: the model's own: Config's 0.7
-    for ResNet101 files, LogoInferenceConfig's for the light logo model) and ``CLASS_NAMES``
-    (background first, a list).
+    from the file, DETECTION_MIN_CONFIDENCE = ``min_confidence`` (None: the model's own:
+    Config's 0.7 for ResNet101 files, LogoInferenceConfig's for the light logo model) and
+    ``CLASS_NAMES`` (background first, a list).
     Raises WeightsLayoutError (one line naming the file) when the file does not fit.
     """
     table = _read_table(weights_path)
