@@ -1,7 +1,7 @@
 """Logo model benchmark: detection quality and what the eraser hides, on held-out brands.
 
-Usage (after `logo-synth --output DIR ...` (or samples/brands/synth.py), whose test split holds only brands and
-fonts that training never saw):
+Usage (after `logo-synth --output DIR ...` or samples/brands/synth.py, whose test split holds
+only brands and fonts that training never saw):
 
     python bench/bench_logo_model.py --dataset DIR                    # the shipped model
     python bench/bench_logo_model.py --dataset DIR --weights W.h5 --limit 100
@@ -13,9 +13,9 @@ Figures:
 * mAP@0.5: matterport's compute_ap per photo (mask IoU), averaged over the test photos with
   logos, detections kept from score 0 (as COCO evaluation expects); COCO mask/box AP50 too.
 * logo pixels hidden: of all ground-truth logo pixels of the test photos (negatives included),
-  the share inside the region the eraser repaints (`logo_eraser.hiding.hidden_region`: each detection's
-  convex hull grown by the default dilation), at the eraser's default settings (score >= 0.7,
-  `--region hull`). A region pixel counts as hidden even where the mosaic happens to give it its
+  the share inside the region the eraser repaints (`logo_eraser.hiding.hidden_region`: each
+  detection's convex hull grown by the default dilation), at the eraser's default settings
+  (score >= 0.7, `--region hull`). A region pixel counts as hidden even where the mosaic happens to give it its
   own colour back.
 * other pixels changed: of all pixels outside the logos, the share whose value the eraser's
   output (`--style mosaic`) changes. Inside a hull this includes the holes of letters and marks,
@@ -61,8 +61,8 @@ def keep_scores(result, min_confidence):
 
 def hidden_and_false_alarm_regions(result, truth, dilate, region):
     """([H, W] bool, [H, W] bool): what the eraser repaints for the detections in ``result``
-    (as ``logo_eraser.hiding.hidden_region``), and the part of it from false alarms: detections whose
-    own region holds no ground-truth logo pixel of ``truth`` [H, W] bool."""
+    (as ``logo_eraser.hiding.hidden_region``), and the part of it from false alarms: detections
+    whose own region holds no ground-truth logo pixel of ``truth`` [H, W] bool."""
     import numpy as np
 
     from logo_eraser import hiding

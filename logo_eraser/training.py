@@ -11,17 +11,16 @@ the class-agnostic logo model on synthetic photos, or evaluate the result.
 root (the current folder for an installed package), or where MRCNN_COCO_WEIGHTS points; the
 four class-dependent layers are left out), trains the ResNet stages 3 and up with the heads
 (``--layers 3+``) to epoch 50 on the photos of train/filelist-logosonly.txt, validating on a
-fixed part of them, writes a checkpoint per epoch under ``--logs`` and at the end the fine-tuned weights to ``--output`` (default
-``<checkout>/mask_rcnn_brands.h5``, Keras-2 layout, written atomically; ``--model logo``: the
-package's shipped ``logo_eraser/models/mask_rcnn_logo.h5`` in a checkout, else
-``./mask_rcnn_logo.h5``).
+fixed part of them, writes a checkpoint per epoch under ``--logs`` and at the end the fine-tuned
+weights to ``--output`` (default ``<checkout>/mask_rcnn_brands.h5``, Keras-2 layout, written
+atomically; ``--model logo``: the package's shipped ``logo_eraser/models/mask_rcnn_logo.h5`` in
+a checkout, else ``./mask_rcnn_logo.h5``).
 
 `evaluate` runs the fine-tuned model (default: the ``--output`` file) on the test split and
 prints mAP@0.5 (mask IoU) and COCO box/mask AP, overall and per class.
 
 The dataset (``--dataset``, default ``FlickrLogos_47`` beside the checkout, else inside it; the
-current folder's for an installed package)
-is checked before TensorFlow is imported: with ``--strict`` (the default) the first problem
+current folder's for an installed package) is checked before TensorFlow is imported: with ``--strict`` (the default) the first problem
 stops the run with one line naming the file and line; ``--lenient`` skips and counts.
 
 The original script's flags are accepted as aliases: ``--dir`` = ``--dataset``, ``--load`` =
