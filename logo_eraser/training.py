@@ -20,8 +20,9 @@ a checkout, else ``./mask_rcnn_logo.h5``).
 prints mAP@0.5 (mask IoU) and COCO box/mask AP, overall and per class.
 
 The dataset (``--dataset``, default ``FlickrLogos_47`` beside the checkout, else inside it; the
-current folder's for an installed package) is checked before TensorFlow is imported: with ``--strict`` (the default) the first problem
-stops the run with one line naming the file and line; ``--lenient`` skips and counts.
+current folder's for an installed package) is checked before TensorFlow is imported: with
+``--strict`` (the default) the first problem stops the run with one line naming the file and
+line; ``--lenient`` skips and counts.
 
 The original script's flags are accepted as aliases: ``--dir`` = ``--dataset``, ``--load`` =
 ``--weights``, ``--infer`` = the ``evaluate`` command.
