@@ -1,0 +1,78 @@
+"""Tests of bench/bench_real_photos.py: the annotations load and fit their photos, and the
+hidden criterion, the changed-pixel share and the false-alarm count say what they should."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from mrcnn.image_io import read_image
+from mrcnn.testing import load_script_module
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+bench = load_script_module(REPO_ROOT / "bench" / "bench_real_photos.py")
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return bench.load_annotations(bench.DEFAULT_ANNOTATIONS)
+
+
+def test_annotations_cover_every_real_photo_with_logos_and_logo_free_ones(photos):
+    files = {pathlib.Path(photo["file"]).name for photo in photos}
+    assert files == {path.name for path in (REPO_ROOT / "images").glob("*.jpg")}
+    logos = [logo for photo in photos for logo in photo["logos"]]
+    assert len(logos) >= 30
+    assert sum(1 for photo in photos if not photo["logos"]) >= 15
+    for logo in logos:
+        y1, x1, y2, x2 = logo["box"]
+        assert y2 > y1 and x2 > x1 and logo["brand"]
+
+
+def test_a_box_outside_its_photo_is_refused(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"photos": [{"file": "images/sample_image_0.jpg", "ignore": [], '
+                    '"logos": [{"brand": "x", "box": [700, 10, 800, 20]}]}]}')
+    with pytest.raises(ValueError, match="sample_image_0.jpg: box .* outside the 1024x768"):
+        bench.load_annotations(path)
+
+
+def test_hidden_criterion_separates_hidden_from_visible_logos(photos):
+    scores = bench.self_check(photos)
+    assert scores["untouched"] == pytest.approx(1.0)
+    assert scores["mosaic"] < 0.2
+    assert scores["blur"] < 0.3
+    assert bench.HIDDEN_NCC < scores["left half mosaic"] < 0.9
+
+
+def test_polygon_limits_the_compared_pixels():
+    logo = {"box": [0, 0, 10, 10], "polygon": [[0, 0], [9, 0], [0, 9]]}
+    rows, cols, inside = bench.logo_region(logo)
+    assert inside.shape == (10, 10) and inside[1, 1] and not inside[9, 9]
+    assert 40 <= inside.sum() <= 60
+
+
+def test_score_photo_counts_hidden_logos_changed_pixels_and_false_alarms(photos):
+    photo = next(p for p in photos if len(p["logos"]) >= 2 and p["ignore"] == [])
+    before = read_image(photo["file"])
+    after = before.copy()
+    y1, x1, y2, x2 = photo["logos"][0]["box"]
+    after[y1:y2, x1:x2] = after[y1:y2, x1:x2].mean(axis=(0, 1)).astype(np.uint8)
+    logo_mask = bench.boxes_mask(before.shape, photo["logos"])
+    free_y, free_x = np.argwhere(~logo_mask)[0]
+    after[free_y, free_x] = 255 - after[free_y, free_x]
+    detections = [{"box": [y1, x1, y2, x2], "hidden": True},
+                  {"box": [int(free_y), int(free_x), int(free_y) + 1, int(free_x) + 1],
+                   "hidden": True},
+                  {"box": [int(free_y), int(free_x), int(free_y) + 1, int(free_x) + 1],
+                   "hidden": False}]
+    row = bench.score_photo(photo, after, detections)
+    assert row["hidden"] == 1 and row["logos"] == len(photo["logos"])
+    assert row["correlations"][0] < bench.HIDDEN_NCC
+    assert all(c == pytest.approx(1.0) for c in row["correlations"][1:])
+    assert row["changed_outside"] == 1 and row["outside"] == (~logo_mask).sum()
+    assert row["false_alarms"] == 1
+    summary = bench.summarise([row, dict(row, logos=0, hidden=0, false_alarms=2)], 3.0)
+    assert summary["logos_hidden_share"] == pytest.approx(1 / len(photo["logos"]))
+    assert summary["false_alarms_per_logo_free_photo"] == 2.0
+    assert summary["seconds_per_photo"] == 1.5
