@@ -199,10 +199,12 @@ def list_photos(folder):
 
 
 @functools.lru_cache(maxsize=4)
-def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR):
+def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR, checkout_photos=True):
     """The brands, icons, fonts and background photos (cached per process).
 
     extra_backgrounds: folders of further background photos (a tuple).
+    checkout_photos: use the checkout's images/ (PHOTOS_DIR) as backgrounds too; they are the
+        real-photo benchmark's photos, so data for a model measured on it leaves them out.
     Raises ArtworkError naming what is missing.
     """
     manifest_path = os.path.join(artwork_dir, "manifest.json")
@@ -275,7 +277,8 @@ def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR):
         raise ArtworkError(f"{font_dir}: the wordmark fonts ({', '.join(FONT_FILES[:3])}...) "
                            "are missing")
 
-    photos = list_photos(PHOTOS_DIR) if PHOTOS_DIR and os.path.isdir(PHOTOS_DIR) else []
+    photos = (list_photos(PHOTOS_DIR)
+              if checkout_photos and PHOTOS_DIR and os.path.isdir(PHOTOS_DIR) else [])
     photos += [path for path in background_files if os.path.isfile(path)]
     for folder in extra_backgrounds:
         photos += list_photos(folder)

@@ -11,7 +11,7 @@ import sys
 from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, non_negative_int, positive_int, run_main,
                        unit_interval)
 
-from .artwork import HELD_OUT_BRANDS, PHOTOS_DIR, REPO_ROOT, list_photos, load_library
+from .artwork import HELD_OUT_BRANDS, PHOTOS_DIR, REPO_ROOT, list_photos
 from .dataset import check_output_folder, write_dataset
 from .sample import LABEL_MODES, SynthOptions
 
@@ -43,6 +43,9 @@ def build_parser():
                         help="a folder of more background photos (repeatable); by default "
                         + (f"{os.path.relpath(PHOTOS_DIR, REPO_ROOT)}/ and " if PHOTOS_DIR else "")
                         + "the vendored scikit-image photos")
+    parser.add_argument("--no-checkout-photos", action="store_true",
+                        help="leave the checkout's images/ out of the backgrounds: they are the "
+                        "photos of the real-photo benchmark (bench/real_photos.json)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --output when it holds a dataset written by synth.py")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -57,9 +60,10 @@ def run(args):
     for folder in backgrounds:
         list_photos(folder)
     options = SynthOptions(seed=args.seed, labels=args.labels, negatives=args.negatives,
-                           extra_backgrounds=backgrounds)
+                           extra_backgrounds=backgrounds,
+                           checkout_photos=not args.no_checkout_photos)
     check_output_folder(args.output, args.overwrite)
-    load_library(backgrounds)
+    options.library()
     summary = write_dataset(args.output, options, args.num_images, num_test,
                             workers=args.workers, overwrite=args.overwrite,
                             progress=not args.no_progress)

@@ -16,8 +16,7 @@ import cv2
 from mrcnn.cli import UsageError
 
 from .. import flickrlogos
-from .artwork import (CLASSES_WITHOUT_ARTWORK, HELD_OUT_BRANDS, HELD_OUT_FONTS, REPO_ROOT,
-                      load_library)
+from .artwork import CLASSES_WITHOUT_ARTWORK, HELD_OUT_BRANDS, HELD_OUT_FONTS, REPO_ROOT
 from .sample import SPLIT_CODES, SynthOptions, class_names, generate_sample
 
 INFO_FILE = "synth.json"          # written into every generated dataset (also marks it as ours)
@@ -29,7 +28,7 @@ def _init_worker(options_fields):
     global _WORKER_OPTIONS
     cv2.setNumThreads(1)        # the processes are the parallelism
     _WORKER_OPTIONS = SynthOptions(**options_fields)
-    load_library(tuple(_WORKER_OPTIONS.extra_backgrounds))
+    _WORKER_OPTIONS.library()
 
 
 def _generate_task(task):
@@ -72,7 +71,7 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
     photos_per_second). Raises UsageError for an unusable output folder.
     """
     output = check_output_folder(output, overwrite)
-    library = load_library(tuple(options.extra_backgrounds))
+    library = options.library()
     tasks = [("train", i) for i in range(num_train)] + [("test", i) for i in range(num_test)]
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.partial-",
                                dir=os.path.dirname(output))

@@ -28,18 +28,24 @@ SPLIT_CODES = {"train": 0, "test": 1}
 @dataclasses.dataclass(frozen=True)
 class SynthOptions:
     """What to generate. labels: "logo" or "brands". negatives: share of photos without marks.
-    extra_backgrounds: folders of more background photos (tuple)."""
+    extra_backgrounds: folders of more background photos (tuple). checkout_photos: also use the
+    checkout's images/ as backgrounds (see load_library)."""
 
     seed: int = 0
     labels: str = "logo"
     negatives: float = 0.1
     extra_backgrounds: tuple = ()
+    checkout_photos: bool = True
 
     def __post_init__(self):
         if self.labels not in LABEL_MODES:
             raise ValueError(f"labels must be one of {LABEL_MODES}, got {self.labels!r}")
         if not 0 <= self.negatives <= 1:
             raise ValueError(f"negatives must be 0..1, got {self.negatives}")
+
+    def library(self):
+        """The artwork library these options draw from (load_library, cached per process)."""
+        return load_library(tuple(self.extra_backgrounds), checkout_photos=self.checkout_photos)
 
 
 @dataclasses.dataclass
@@ -110,7 +116,7 @@ def generate_sample(options, split, index, library=None):
     """
     if split not in SPLIT_CODES:
         raise ValueError(f"split must be one of {tuple(SPLIT_CODES)}, got {split!r}")
-    library = library or load_library(tuple(options.extra_backgrounds))
+    library = library or options.library()
     rng = _sample_rng(options.seed, split, index)
     longest = int(rng.integers(PHOTO_SIDES[0], PHOTO_SIDES[1] + 1))
     aspect = (1.0, 4 / 3, 3 / 2, 16 / 9)[rng.integers(4)]

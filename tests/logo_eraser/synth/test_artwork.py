@@ -1,8 +1,10 @@
 """Tests of logo_eraser.synth.artwork: the vendored artwork (package data) and its licence."""
 
 import json
+import os
 import pathlib
 
+import numpy as np
 import pytest
 
 from logo_eraser import synth
@@ -41,3 +43,17 @@ def test_list_photos_sorted_visible_photos_and_errors(tmp_path):
         synth.list_photos(str(empty))
     with pytest.raises(synth.ArtworkError, match="not found"):
         synth.list_photos(str(tmp_path / "missing"))
+
+
+def test_checkout_photos_can_be_left_out_of_the_backgrounds():
+    """The checkout's images/ are the real-photo benchmark's photos: data for a model measured
+    on them leaves them out (SynthOptions(checkout_photos=False), --no-checkout-photos)."""
+    with_them = synth.load_library()
+    without = synth.SynthOptions(checkout_photos=False).library()
+    checkout = [path for path in with_them.photos if path.startswith(synth.PHOTOS_DIR + os.sep)]
+    assert len(checkout) == 30
+    assert not [path for path in without.photos if path.startswith(synth.PHOTOS_DIR + os.sep)]
+    assert set(without.photos) == set(with_them.photos) - set(checkout)
+    assert len(without.photos) >= 5
+    sample = synth.generate_sample(synth.SynthOptions(seed=3, checkout_photos=False), "train", 0)
+    assert sample.image.dtype == np.uint8 and sample.image.ndim == 3
