@@ -88,7 +88,7 @@ class _PendingTensor:
         view = np.lib.stride_tricks.as_strided(
             data[self.offset:], shape=self.size,
             strides=tuple(s * itemsize for s in self.stride), writeable=False)
-        return np.array(view)  # an independent, contiguous copy
+        return np.array(view, order="C")  # an independent, C-contiguous copy
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
