@@ -35,7 +35,7 @@ import tensorflow as tf
 import keras
 from keras import layers as KL
 
-from .layers import BatchNorm
+from .layers import BatchNorm, Float32Layer
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,15 @@ def block_names(name):
             for repeat in range(spec["repeats"])]
 
 
-class EfficientNetLiteInput(KL.Layer):
+class EfficientNetLiteInput(Float32Layer):
     """Molded image -> the EfficientNet-Lite input normalisation.
 
     The library feeds every backbone ``image - config.MEAN_PIXEL`` ([batch, H, W, C] float,
     RGB); the ImageNet weights expect ``(image - 127) / 128``. So this adds the mean back and
     rescales: ``(x + mean_pixel - 127) / 128``, one constant offset per channel. mean_pixel:
-    the config's MEAN_PIXEL (one value per channel, RGB 0..255 units).
+    the config's MEAN_PIXEL (one value per channel, RGB 0..255 units). Computed in float32
+    even under a mixed-precision policy: in bfloat16, pixel values near 255 would round to
+    steps of 1 before the rescale (the stem conv casts the -1..1 result itself).
     """
 
     def __init__(self, mean_pixel, **kwargs):

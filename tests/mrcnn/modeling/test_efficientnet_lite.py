@@ -92,6 +92,24 @@ def test_train_bn_freezes_or_trains_every_batchnorm(train_bn):
     assert all(layer.epsilon == 1e-3 for layer in norms)
 
 
+def test_input_scaling_adds_the_mean_back_in_float32_under_mixed_precision():
+    import keras
+
+    scaling = lite.EfficientNetLiteInput([120.0, 110.0, 100.0])
+    molded = np.array([[[[7.0, 17.0, 27.0], [135.0, -111.0, 155.0]]]], np.float32)
+    np.testing.assert_allclose(np.asarray(scaling(molded)),
+                               [[[[0.0, 0.0, 0.0], [1.0, -1.0, 1.0]]]], atol=1e-7)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = lite.efficientnet_lite_backbone("efficientnet-lite0", Config.MEAN_PIXEL,
+                                                input_shape=(64, 64, 3))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.get_layer("effnet_input_scaling").compute_dtype == "float32"
+    assert model.get_layer("effnet_stem_conv").compute_dtype == "bfloat16"
+
+
 def test_unknown_backbone_name_lists_the_efficientnet_choices():
     class Wrong(Config):
         BACKBONE = "efficientnet-b0"
