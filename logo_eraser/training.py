@@ -46,7 +46,7 @@ from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, WEIGHTS_RELEASES_URL, Usa
 from . import paths
 from .flickrlogos.dataset import DEFAULT_VAL_FRACTION, BrandsDataError, BrandsDataset
 from .models import (SHIPPED_WEIGHTS_PATH, BrandsConfig, BrandsInferenceConfig, LogoConfig,
-                     LogoInferenceConfig)
+                     LogoInferenceConfig, LogoLiteConfig, LogoLiteInferenceConfig)
 
 DATASET_FOLDER_NAME = "FlickrLogos_47"
 # Where the dataset is looked for without --dataset, in this order.
@@ -69,6 +69,11 @@ MODELS = {
     # logo-synth puts only held-out brands there.
     "logo": dict(configs=(LogoConfig, LogoInferenceConfig), weights="none", layers="all",
                  output=DEFAULT_LOGO_OUTPUT, val_subset="test"),
+    # The same on an ImageNet-pretrained EfficientNet-Lite0 (the train extra's checkpoint).
+    "logo-lite0": dict(configs=(LogoLiteConfig, LogoLiteInferenceConfig), weights="imagenet",
+                       layers="all", output=os.path.join(paths.work_folder(),
+                                                         "mask_rcnn_logo_lite0.h5"),
+                       val_subset="test"),
 }
 DEFAULT_LOGS_DIR = os.path.join(paths.work_folder(), "logs")
 DATASET_URL = ("https://www.uni-augsburg.de/de/fakultaet/fai/informatik/prof/mmc/research/"
@@ -146,7 +151,9 @@ def build_parser(prog=None):
                         help="brands (default): the 48-class FlickrLogos-47 model (ResNet101, "
                         "BrandsConfig); logo: the class-agnostic logo detector the eraser "
                         "ships with (LogoConfig, small backbone, trained from scratch on "
-                        "logo-synth --labels logo data)")
+                        "logo-synth --labels logo data); logo-lite0: the same detector on an "
+                        "ImageNet-pretrained EfficientNet-Lite0 (LogoLiteConfig, --weights "
+                        "imagenet, needs the train extra)")
     parser.add_argument("--val-subset", choices=("val", "test"), default=None,
                         help="validation photos during training: val (a part of train/, "
                         "the default for brands) or test (the test split: synthetic data "

@@ -11,14 +11,16 @@ No TensorFlow import until a model is loaded.
 """
 
 from .configs import (AGNOSTIC_CLASS_NAMES, BRAND_CLASS_NAMES, BrandsConfig,
-                      BrandsInferenceConfig, LogoConfig, LogoInferenceConfig)
+                      BrandsInferenceConfig, LogoConfig, LogoInferenceConfig, LogoLiteConfig,
+                      LogoLiteInferenceConfig)
 from .weights import (BRANDS_NUM_CLASSES, SHIPPED_WEIGHTS_PATH, WeightsLayoutError,
                       class_names_for, default_weights_paths, eraser_config_for,
                       load_eraser_model, read_weights_class_count, resolve_weights)
 
 __all__ = [
     "AGNOSTIC_CLASS_NAMES", "BRAND_CLASS_NAMES", "BrandsConfig", "BrandsInferenceConfig",
-    "LogoConfig", "LogoInferenceConfig", "BRANDS_NUM_CLASSES", "SHIPPED_WEIGHTS_PATH",
+    "LogoConfig", "LogoInferenceConfig", "LogoLiteConfig", "LogoLiteInferenceConfig",
+    "BRANDS_NUM_CLASSES", "SHIPPED_WEIGHTS_PATH",
     "WeightsLayoutError", "class_names_for", "default_weights_paths", "eraser_config_for",
     "load_eraser_model", "read_weights_class_count", "resolve_weights",
 ]

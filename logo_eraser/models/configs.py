@@ -4,7 +4,9 @@
   classes = background + 47 logo classes, ResNet101, 128-px input);
 * ``LogoConfig`` / ``LogoInferenceConfig``: the class-agnostic light model ("logo" = any brand
   mark) shipped with the package, trained on synthetic photos (``logo-synth``, ``logo-train
-  --model logo``).
+  --model logo``);
+* ``LogoLiteConfig`` / ``LogoLiteInferenceConfig``: the same model on an ImageNet-pretrained
+  EfficientNet-Lite0 backbone (``logo-train --model logo-lite0``).
 
 Each configuration carries ``CLASS_NAMES`` (background first), the names its class ids mean.
 No TensorFlow import here (the small backbone is imported as a function, built later).
@@ -127,3 +129,21 @@ class LogoInferenceConfig(LogoConfig):
 
 
 ############################################################
+
+
+class LogoLiteConfig(LogoConfig):
+    """The class-agnostic logo model on an ImageNet-pretrained EfficientNet-Lite0 backbone
+    (``logo-train --model logo-lite0 --weights imagenet``): the same heads, input and schedule
+    as ``LogoConfig``, a backbone that has seen real photos. Not yet the shipped model: its
+    variant, BatchNorm, stages and data are being chosen on the real-photo benchmark."""
+
+    NAME = "logo_lite0"
+    BACKBONE = "efficientnet-lite0"
+    COMPUTE_BACKBONE_SHAPE = None
+
+
+class LogoLiteInferenceConfig(LogoLiteConfig):
+    """The EfficientNet-Lite logo configuration for detection: one image at a time."""
+
+    GPU_COUNT = 1
+    IMAGES_PER_GPU = 1

@@ -17,12 +17,19 @@ from mrcnn.cli import UsageError
 
 from .. import paths
 from .configs import (AGNOSTIC_CLASS_NAMES, BRAND_CLASS_NAMES, BrandsInferenceConfig,
-                      LogoConfig, LogoInferenceConfig)
+                      LogoConfig, LogoInferenceConfig, LogoLiteInferenceConfig)
 
 # The brands model: background + the 47 FlickrLogos-47 classes.
 BRANDS_NUM_CLASSES = len(BRAND_CLASS_NAMES)
 # The first layer of the small backbone: its presence marks the light logo model's files.
 SMALL_BACKBONE_FIRST_LAYER = "small_c1a"
+# EfficientNet-Lite backbones (mrcnn.modeling.efficientnet_lite): the variant a file holds, told
+# by its number of blocks and the output channels of block 3a (computed from the variants'
+# depth and width multipliers; kept here so that recognising a file needs no TensorFlow).
+EFFICIENTNET_LITE_BLOCKS = {(16, 40): "efficientnet-lite0", (21, 40): "efficientnet-lite1",
+                            (21, 48): "efficientnet-lite2"}
+# Logo configurations by backbone name (the light small backbone is told by SMALL_BACKBONE_...).
+LOGO_CONFIGS = {"efficientnet-lite0": LogoLiteInferenceConfig}
 # The layer whose kernel [features, NUM_CLASSES] tells the class count of a weights file.
 CLASS_LOGITS_LAYER = "mrcnn_class_logits"
 
@@ -159,6 +166,19 @@ def _check_table_against_layout(table, expected, weights_path):
             f"{', '.join(missing[:3])}")
 
 
+def efficientnet_lite_variant(table):
+    """The EfficientNet-Lite variant ("efficientnet-lite0".."-lite2") whose backbone layers a
+    weights table [(layer, weight, shape)] holds, "unknown" for other EfficientNet-Lite layers,
+    None when it has none."""
+    blocks = {layer for layer, _, _ in table
+              if layer.startswith("effnet_block") and layer.endswith("_project_conv")}
+    if not blocks:
+        return None
+    stage3 = [shape[-1] for layer, weight, shape in table
+              if layer == "effnet_block3a_project_conv" and "kernel" in weight]
+    return EFFICIENTNET_LITE_BLOCKS.get((len(blocks), stage3[0] if stage3 else None), "unknown")
+
+
 def eraser_config_for(weights_path, min_confidence=None):
     """The inference configuration that fits a weights file, checked against the file.
 
@@ -188,6 +208,14 @@ def eraser_config_for(weights_path, min_confidence=None):
             f"weights file {weights_path} has the small backbone of the logo model but "
             f"{num_classes} classes; the logo model has {LogoConfig.NUM_CLASSES}")
     base = LogoInferenceConfig if small else BrandsInferenceConfig
+    lite = efficientnet_lite_variant(table)
+    if lite is not None:
+        if lite not in LOGO_CONFIGS or num_classes != LogoConfig.NUM_CLASSES:
+            raise WeightsLayoutError(
+                f"weights file {weights_path} has an EfficientNet-Lite backbone ({lite}) and "
+                f"{num_classes} classes; the eraser knows the class-agnostic logo model on "
+                f"{', '.join(LOGO_CONFIGS)}")
+        base = LOGO_CONFIGS[lite]
     if min_confidence is None:
         # The model's own threshold (BrandsInferenceConfig keeps Config's 0.7).
         min_confidence = base.DETECTION_MIN_CONFIDENCE

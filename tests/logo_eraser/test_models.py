@@ -110,3 +110,57 @@ def test_default_weights_are_looked_up_at_the_root_then_in_block_then_the_shippe
     # The shipped model is package data (it used to be block/mask_rcnn_logo.h5).
     assert models.SHIPPED_WEIGHTS_PATH == str(REPO_ROOT / "logo_eraser" / "models"
                                               / "mask_rcnn_logo.h5")
+
+
+def lite_layers(num_blocks, stage3_channels, num_classes=2):
+    """{layer: {weight: shape}} of a weights file with EfficientNet-Lite backbone layer names:
+    num_blocks project convs, block 3a's with stage3_channels outputs."""
+    layers = {"effnet_stem_conv": {"effnet_stem_conv/kernel:0": (3, 3, 3, 32)}}
+    for index in range(num_blocks):
+        name = "effnet_block3a" if index == 3 else f"effnet_block9{chr(97 + index)}"
+        layers[f"{name}_project_conv"] = {
+            f"{name}_project_conv/kernel:0": (1, 1, 8, stage3_channels if index == 3 else 8)}
+    layers["mrcnn_class_logits"] = {"mrcnn_class_logits/kernel:0": (256, num_classes),
+                                    "mrcnn_class_logits/bias:0": (num_classes,)}
+    return layers
+
+
+def test_efficientnet_lite_logo_weights_choose_the_lite_config(tmp_path, write_small_weights):
+    path = tmp_path / "lite0.h5"
+    write_small_weights(path, lite_layers(16, 40))
+    config = models.eraser_config_for(str(path))
+    assert type(config) is models.LogoLiteInferenceConfig
+    assert config.BACKBONE == "efficientnet-lite0" and config.NUM_CLASSES == 2
+    assert config.DETECTION_MIN_CONFIDENCE == models.LogoLiteInferenceConfig.DETECTION_MIN_CONFIDENCE
+    assert config.CLASS_NAMES == ["BG", "logo"]
+    table = models.weights._read_table(str(path))
+    assert models.weights.efficientnet_lite_variant(table) == "efficientnet-lite0"
+
+
+@pytest.mark.parametrize("blocks, channels, num_classes, message", [
+    (21, 48, 2, r"EfficientNet-Lite backbone \(efficientnet-lite2\)"),
+    (16, 40, 48, r"efficientnet-lite0\) and 48 classes"),
+    (12, 40, 2, r"\(unknown\)"),
+])
+def test_other_efficientnet_lite_files_are_refused_in_one_line(tmp_path, write_small_weights,
+                                                                blocks, channels, num_classes,
+                                                                message):
+    path = tmp_path / "other.h5"
+    write_small_weights(path, lite_layers(blocks, channels, num_classes))
+    with pytest.raises(models.WeightsLayoutError, match=message) as error:
+        models.eraser_config_for(str(path))
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_shipped_and_resnet_files_have_no_efficientnet_lite_backbone():
+    table = models.weights._read_table(str(models.SHIPPED_WEIGHTS_PATH))
+    assert models.weights.efficientnet_lite_variant(table) is None
+
+
+def test_efficientnet_lite_block_table_matches_the_network():
+    """The recognition table (no TensorFlow) agrees with the network's own stage specs."""
+    from mrcnn.modeling import efficientnet_lite as lite
+
+    for variant in lite.VARIANTS:
+        key = (len(lite.block_names(variant)), lite.stage_specs(variant)[2]["out_channels"])
+        assert models.weights.EFFICIENTNET_LITE_BLOCKS[key] == variant

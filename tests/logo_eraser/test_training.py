@@ -149,6 +149,23 @@ def test_defaults_and_old_flag_aliases():
     assert training.DEFAULT_OUTPUT == str(REPO_ROOT / "mask_rcnn_brands.h5")
 
 
+def test_logo_lite0_model_starts_from_imagenet_on_efficientnet_lite0():
+    defaults = training.MODELS["logo-lite0"]
+    assert (defaults["layers"], defaults["weights"], defaults["val_subset"]) == (
+        "all", "imagenet", "test")
+    assert defaults["output"] == str(REPO_ROOT / "mask_rcnn_logo_lite0.h5")
+    args = training.build_parser().parse_args(["--model", "logo-lite0", "--lr", "0.002",
+                                               "--images-per-gpu", "2"])
+    config = training.make_config(args, training=True)
+    assert type(config) is training.LogoLiteConfig
+    assert (config.BACKBONE, config.LEARNING_RATE, config.BATCH_SIZE) == (
+        "efficientnet-lite0", 0.002, 2)
+    args = training.build_parser().parse_args(["--model", "logo-lite0", "evaluate"])
+    inference = training.make_config(args, training=False)
+    assert type(inference) is training.LogoLiteInferenceConfig
+    assert (inference.BATCH_SIZE, inference.DETECTION_MIN_CONFIDENCE) == (1, 0.0)
+
+
 @pytest.fixture
 def malformed_dataset(tmp_path):
     """The small dataset with one malformed annotation line (line 2 of the first photo)."""
