@@ -23,10 +23,14 @@ logger = logging.getLogger(__name__)
 LAYER_PRESETS = {
     # The heads only: RPN, classifier and mask heads, and the FPN.
     "heads": r"(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
-    # ResNet from stage 3 (resp. 4, 5) up, plus the heads.
-    "3+": r"(res3.*)|(bn3.*)|(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
-    "4+": r"(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
-    "5+": r"(res5.*)|(bn5.*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    # The backbone from the stage giving C3 (resp. C4, C5) up, plus the heads: ResNet stages
+    # 3, 4, 5; EfficientNet-Lite's stages of the same strides (8: stage 3; 16: stages 4-5;
+    # 32: stages 6-7).
+    "3+": r"(res3.*)|(bn3.*)|(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(effnet\_block[3-7].*)|"
+          r"(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    "4+": r"(res4.*)|(bn4.*)|(res5.*)|(bn5.*)|(effnet\_block[4-7].*)|"
+          r"(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
+    "5+": r"(res5.*)|(bn5.*)|(effnet\_block[6-7].*)|(mrcnn\_.*)|(rpn\_.*)|(fpn\_.*)",
     "all": ".*",
 }
 

@@ -385,3 +385,16 @@ def test_proposals_append_gt_makes_every_gt_box_a_training_roi():
     # positive ROI (IoU 1), sampled before any other.
     for box in gt:
         assert np.isclose(rois, box, atol=1e-5).all(axis=1).any(), box
+
+
+def test_layer_presets_pick_the_same_strides_of_resnet_and_efficientnet_lite():
+    """3+ / 4+ / 5+ train the backbone from the stage giving C3 / C4 / C5 up (strides 8, 16,
+    32), for ResNet and EfficientNet-Lite alike; the stem and earlier stages stay frozen."""
+    names = {"res2a_branch2a": 2, "res3a_branch2a": 3, "bn4b_branch2c": 4, "res5c_branch2b": 5,
+             "effnet_stem_conv": 1, "effnet_block2b_dwconv": 2, "effnet_block3a_dw_bn": 3,
+             "effnet_block4c_expand_conv": 4, "effnet_block5a_project_conv": 4,
+             "effnet_block6d_dw_relu": 5, "effnet_block7a_project_bn": 5}
+    for preset, first in (("3+", 3), ("4+", 4), ("5+", 5)):
+        chosen = {name for name in names if re.fullmatch(training.LAYER_PRESETS[preset], name)}
+        assert chosen == {name for name, level in names.items() if level >= first}, preset
+        assert re.fullmatch(training.LAYER_PRESETS[preset], "mrcnn_mask")
