@@ -1,8 +1,8 @@
 """Synthetic logo photos in the FlickrLogos-47 layout, for the brands loader and fine-tune script.
 
 Real brand marks (simple-icons, vendored in data/) and wordmarks rendered from brand names
-with several fonts are composited onto photos (the repository's images/, a few scikit-image
-sample photos, any --backgrounds folder) and procedural textures (gradients, noise, stripes,
+with several fonts are composited onto photos (a checkout's images/ unless
+--no-checkout-photos, a few scikit-image sample photos, any --backgrounds folder) and procedural textures (gradients, noise, stripes,
 fabric, wood, brushed metal, tiles). Each mark is recoloured (brand colour, white, black, other),
 sometimes outlined or put on a plate, warped (rotation, perspective, cylinders such as cans and
 bottles, cloth folds), lit, given the texture of the surface, partly hidden by other marks and
