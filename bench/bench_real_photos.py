@@ -6,6 +6,11 @@ Usage (any eraser options after the benchmark's own are passed to `logo-eraser` 
     python bench/bench_real_photos.py --weights W.h5 --min-confidence 0.9 --style blur
     python bench/bench_real_photos.py --report report.json --keep-outputs /tmp/erased
     python bench/bench_real_photos.py --self-check                     # the hidden criterion
+    python bench/bench_real_photos.py --split calibration --min-confidence 0.9   # choosing
+
+The photos are split in two (each photo's "split"): choices (thresholds, sizes, checkpoints)
+are made on "calibration", figures are reported on "report" (the default), so that no figure
+comes from the photos it was tuned on.
 
 The photos and their hand annotations are in bench/real_photos.json (every visible brand logo of
 the real photos of images/: a box per logo, a polygon where it helped; "ignore" regions for
@@ -47,6 +52,7 @@ HIDDEN_NCC = 0.5
 HIGH_PASS_FRACTION = 0.1
 # A detection lying at least this much inside ignore regions is neither a hit nor a false alarm.
 IGNORED_SHARE = 0.5
+SPLITS = ("calibration", "report")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -54,14 +60,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 #  Annotations
 ############################################################
 
-def load_annotations(path):
-    """The annotation file's photos: [{"file": absolute path, "height", "width", "logos":
-    [{"brand", "box" [y1, x1, y2, x2] px, "polygon" [[x, y], ...] or None}], "ignore":
-    [{"box", "what"}]}]. Raises ValueError naming the photo of a box outside its photo."""
+def load_annotations(path, split="all"):
+    """The annotation file's photos of ``split`` ("calibration", "report" or "all"):
+    [{"file": absolute path, "split", "height", "width", "logos": [{"brand", "box" [y1, x1, y2,
+    x2] px, "polygon" [[x, y], ...] or None}], "ignore": [{"box", "what"}]}]. Raises ValueError
+    naming the photo of a box outside its photo or of an unknown split."""
     from mrcnn.image_io import read_image
 
     with open(path, encoding="utf-8") as handle:
         photos = json.load(handle)["photos"]
+    for photo in photos:
+        if photo.get("split") not in SPLITS:
+            raise ValueError(f"{photo['file']}: split must be one of {SPLITS}, got "
+                             f"{photo.get('split')!r}")
+    photos = [photo for photo in photos if split == "all" or photo["split"] == split]
     for photo in photos:
         photo["file"] = str(REPO_ROOT / photo["file"])
         height, width = read_image(photo["file"]).shape[:2]
@@ -253,6 +265,9 @@ def main(argv=None):
         "--min-confidence, --style, --region, --image-sizes).")
     parser.add_argument("--annotations", default=str(DEFAULT_ANNOTATIONS),
                         help="the annotation file (default: bench/real_photos.json)")
+    parser.add_argument("--split", choices=SPLITS + ("all",), default="report",
+                        help="the photos to run on: report (the default: the figures to "
+                        "publish), calibration (to choose thresholds and models on) or all")
     parser.add_argument("--report", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--keep-outputs", metavar="DIR",
                         help="write the erased photos there (default: a temporary folder)")
@@ -260,7 +275,7 @@ def main(argv=None):
                         help="only show what the hidden criterion gives for mosaic, blur and a "
                         "half-hidden logo on every annotated logo")
     args, eraser_args = parser.parse_known_args(argv)
-    photos = load_annotations(args.annotations)
+    photos = load_annotations(args.annotations, args.split)
     if args.self_check:
         for name, value in self_check(photos).items():
             print(f"{name:18} mean NCC {value:.3f}")
@@ -275,10 +290,12 @@ def main(argv=None):
         shutil.rmtree(work, ignore_errors=True)
     summary = summarise(rows, seconds)
     print_report(rows, summary)
+    print(f"split: {args.split}")
     if args.report:
         from mrcnn.atomic import write_json_atomic
 
-        write_json_atomic(args.report, {"eraser_args": eraser_args, "summary": summary,
+        write_json_atomic(args.report, {"eraser_args": eraser_args, "split": args.split,
+                                        "summary": summary,
                                         "photos": rows})
     return 0
 

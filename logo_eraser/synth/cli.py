@@ -12,6 +12,7 @@ from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, non_negative_int, positiv
                        unit_interval)
 
 from .artwork import HELD_OUT_BRANDS, PHOTOS_DIR, REPO_ROOT, list_photos
+from .compositing import MAX_LOGO_FRACTION
 from .dataset import check_output_folder, write_dataset
 from .sample import LABEL_MODES, SynthOptions
 
@@ -46,6 +47,15 @@ def build_parser():
     parser.add_argument("--no-checkout-photos", action="store_true",
                         help="leave the checkout's images/ out of the backgrounds: they are the "
                         "photos of the real-photo benchmark (bench/real_photos.json)")
+    parser.add_argument("--clutter", type=unit_interval, default=0.0,
+                        help="chance that a photo gets 1-4 patterned things that are not logos "
+                        "(textures, animal spots, photo pieces), as hard negatives (default: 0)")
+    parser.add_argument("--plates", type=unit_interval, default=0.0,
+                        help="chance that a mark is printed on a sign, badge or label plate "
+                        "(default: 0)")
+    parser.add_argument("--max-logo-fraction", type=unit_interval, default=MAX_LOGO_FRACTION,
+                        help="longer side of the largest mark, a fraction of the photo's "
+                        f"(default: {MAX_LOGO_FRACTION})")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --output when it holds a dataset written by synth.py")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -61,7 +71,8 @@ def run(args):
         list_photos(folder)
     options = SynthOptions(seed=args.seed, labels=args.labels, negatives=args.negatives,
                            extra_backgrounds=backgrounds,
-                           checkout_photos=not args.no_checkout_photos)
+                           checkout_photos=not args.no_checkout_photos, clutter=args.clutter,
+                           plates=args.plates, max_logo_fraction=args.max_logo_fraction)
     check_output_folder(args.output, args.overwrite)
     options.library()
     summary = write_dataset(args.output, options, args.num_images, num_test,

@@ -12,7 +12,7 @@ import numpy as np
 
 from .artwork import _icon_coverage
 from .rendering import render_wordmark, style_artwork
-from .textures import _random_colour, photo_background
+from .textures import _random_colour, photo_background, procedural_background
 
 COVERAGE_THRESHOLD = 0.25        # alpha at and above which a pixel belongs to a mark (low, so
                                  # that thin strokes of small marks are not left out)
@@ -116,10 +116,12 @@ class _Layer:
     box: tuple                # (x1, y1, x2, y2) of the warped patch, may exceed the photo
 
 
-def _place_mark(photo, artwork, library, split, boxes, rng):
+def _place_mark(photo, artwork, library, split, boxes, rng, plates=0.0,
+                max_fraction=MAX_LOGO_FRACTION):
     """Render, warp, light and paste one artwork into ``photo`` ([H, W, 3] float32, changed in
-    place). Returns (coverage [H, W] bool, pixels before and after cropping to the photo, box)
-    or None when it found no place."""
+    place), on a plate with chance ``plates``. Returns (coverage [H, W] bool, pixels before and
+    after cropping to the photo, box, painted [H, W] bool: coverage and plate) or None when it
+    found no place."""
     height, width = photo.shape[:2]
     if artwork.kind == "icon":
         coverage = _icon_coverage(library.icon_files[artwork.source])
@@ -132,7 +134,7 @@ def _place_mark(photo, artwork, library, split, boxes, rng):
     # Log-uniform sizes; a third of the draws from 12 px up, the rest from 32 px up, so that
     # tiny marks are common but not the majority.
     smallest = MIN_LOGO_SIDE if rng.random() < 0.35 else 32
-    target = float(np.exp(rng.uniform(np.log(smallest), np.log(MAX_LOGO_FRACTION * longest))))
+    target = float(np.exp(rng.uniform(np.log(smallest), np.log(max_fraction * longest))))
     allow_truncation = rng.random() < 0.12
     for _ in range(12):
         scale = target / max(alpha.shape)
@@ -159,6 +161,9 @@ def _place_mark(photo, artwork, library, split, boxes, rng):
     else:
         return None
 
+    plate = None
+    if plates and rng.random() < plates:
+        plate = _paste_plate(photo, corners - low + (x0, y0), rng)
     # Warp into the patch's own window (unclipped), then crop that to the photo.
     left, top = int(np.floor(x0)), int(np.floor(y0))
     window_w, window_h = int(np.ceil(box_w)) + 2, int(np.ceil(box_h)) + 2
@@ -170,7 +175,7 @@ def _place_mark(photo, artwork, library, split, boxes, rng):
     y1, x1 = max(top, 0), max(left, 0)
     y2, x2 = min(top + window_h, height), min(left + window_w, width)
     if full_area == 0 or y2 <= y1 or x2 <= x1:
-        return None
+        return None if plate is None else _empty_mark(plate)
     layers = layers[y1 - top:y2 - top, x1 - left:x2 - left]
     rgb, alpha = layers[..., :3], np.clip(layers[..., 3], 0, 1)
     region = photo[y1:y2, x1:x2]
@@ -190,15 +195,118 @@ def _place_mark(photo, artwork, library, split, boxes, rng):
     coverage_window = alpha >= COVERAGE_THRESHOLD
     if not coverage_window.any():
         region[:] = before
-        return None
-    # A mark that cannot be seen against its background would be label noise: undo it.
+        return None if plate is None else _empty_mark(plate)
+    # A mark that cannot be seen against its background would be label noise: undo it (a
+    # plate stays, as a blank sign).
     contrast = np.abs(region - before).max(axis=2)[coverage_window].mean()
     if contrast < 0.08:
         region[:] = before
-        return None
+        return None if plate is None else _empty_mark(plate)
     coverage_frame = np.zeros((height, width), bool)
     coverage_frame[y1:y2, x1:x2] = coverage_window
-    return coverage_frame, full_area, int(coverage_window.sum()), box
+    painted = coverage_frame if plate is None else coverage_frame | plate
+    return coverage_frame, full_area, int(coverage_window.sum()), box, painted
+
+
+def _empty_mark(plate):
+    """What _place_mark returns for a plate without a visible mark: nothing labelled, but the
+    plate hides what lies beneath."""
+    return np.zeros_like(plate), 0, 0, None, plate
+
+
+def _paste_plate(photo, quad, rng):
+    """Paint a sign, badge or label under a mark: the mark's warped quadrilateral ``quad``
+    ([4, 2] photo x, y), grown by a margin, as a rounded quadrilateral or an ellipse; a flat,
+    brushed-metal or two-tone fill with a rim. Changes ``photo`` in place; returns its coverage
+    [H, W] bool."""
+    height, width = photo.shape[:2]
+    centre = quad.mean(axis=0)
+    grown = centre + (quad - centre) * rng.uniform(1.1, 1.6, (1, 2))
+    canvas = np.zeros((height, width), np.uint8)
+    if rng.random() < 0.3:
+        axes = np.abs(grown - centre).max(axis=0)
+        cv2.ellipse(canvas, (int(centre[0]), int(centre[1])),
+                    (max(2, int(axes[0])), max(2, int(axes[1]))), 0, 0, 360, 255, -1,
+                    cv2.LINE_AA)
+    else:
+        cv2.fillConvexPoly(canvas, grown.astype(np.int32), 255, cv2.LINE_AA)
+    alpha = canvas.astype(np.float32) / 255
+    if not alpha.any():
+        return alpha > 0
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    colour = _random_colour(rng, (0, 1), (0.05, 1))
+    direction = rng.uniform(-1, 1, 2)
+    ramp = ((x - centre[0]) * direction[0] + (y - centre[1]) * direction[1]) / max(
+        np.ptp(grown[:, 0]), np.ptp(grown[:, 1]), 1)
+    fill = colour * (1 + rng.uniform(0, 0.4) * ramp)[..., None]
+    if rng.random() < 0.25:     # brushed metal
+        streaks = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32),
+                                   (0, 0), sigmaX=8, sigmaY=0.5)
+        fill = fill + 0.08 * streaks[..., None]
+    if rng.random() < 0.4:      # a rim in another colour
+        rim = cv2.erode(canvas, np.ones((3, 3), np.uint8),
+                        iterations=int(rng.integers(1, 4))).astype(np.float32) / 255
+        fill = fill * rim[..., None] + _random_colour(rng) * (1 - rim[..., None])
+    fill = fill + rng.normal(0, 0.01, (height, width, 1)).astype(np.float32)
+    photo[:] = photo * (1 - alpha[..., None]) + np.clip(fill, 0, 1) * alpha[..., None]
+    return alpha >= COVERAGE_THRESHOLD
+
+
+def _paste_clutter(photo, library, rng):
+    """Paint a patterned thing that is not a logo into ``photo`` ([H, W, 3] float32 0..1,
+    changed in place): an ellipse, a blob or a polygon, 10-70% of the photo's side, filled
+    with a texture (stripes, fabric, tiles, wood...), spots or a piece of a photo, shaded."""
+    height, width = photo.shape[:2]
+    side = max(height, width)
+    canvas = np.zeros((height, width), np.uint8)
+    cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+    size = rng.uniform(0.1, 0.7) * side
+    shape = ("ellipse", "blob", "polygon")[rng.integers(3)]
+    if shape == "ellipse":
+        cv2.ellipse(canvas, (int(cx), int(cy)), (max(2, int(size / 2)),
+                    max(2, int(size / 2 * rng.uniform(0.3, 1)))), rng.uniform(0, 180), 0, 360,
+                    255, -1, cv2.LINE_AA)
+    elif shape == "blob":
+        for _ in range(int(rng.integers(2, 6))):
+            offset = rng.normal(0, size / 4, 2)
+            axes = (max(2, int(rng.uniform(0.15, 0.4) * size)),
+                    max(2, int(rng.uniform(0.15, 0.4) * size)))
+            cv2.ellipse(canvas, (int(cx + offset[0]), int(cy + offset[1])), axes,
+                        rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_AA)
+    else:
+        count = int(rng.integers(3, 9))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, count))
+        radii = rng.uniform(0.2, 0.5, count) * size
+        points = np.stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)], axis=1)
+        cv2.fillPoly(canvas, [points.astype(np.int32)], 255, cv2.LINE_AA)
+    alpha = cv2.GaussianBlur(canvas.astype(np.float32) / 255, (0, 0), rng.uniform(0.5, 2))
+    kind = rng.random()
+    if kind < 0.5:
+        fill = procedural_background(height, width, rng)
+    elif kind < 0.75:
+        fill = _spots(height, width, rng)
+    else:
+        fill = photo_background(height, width, rng, library.photos)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    shade = 1 + rng.uniform(0, 0.5) * ((x - cx) * rng.uniform(-1, 1) +
+                                        (y - cy) * rng.uniform(-1, 1)) / side
+    fill = fill * shade[..., None]
+    photo[:] = photo * (1 - alpha[..., None]) + np.clip(fill, 0, 1) * alpha[..., None]
+
+
+def _spots(height, width, rng):
+    """Animal-like patches (giraffe, leopard, cow, zebra-ish): thresholded smooth noise in two
+    colours, [H, W, 3] float32 0..1."""
+    cell = max(4, int(rng.uniform(0.02, 0.1) * max(height, width)))
+    small = rng.random((height // cell + 2, width // cell + 2)).astype(np.float32)
+    noise = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    if rng.random() < 0.3:      # stripes bent by the noise
+        y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+        noise = 0.5 + 0.5 * np.sin(x / cell * rng.uniform(1, 3) + 6 * noise)
+    edge = np.clip((noise - rng.uniform(0.35, 0.65)) / 0.05, 0, 1)[..., None]
+    base, patch = _random_colour(rng, (0, 0.7)), _random_colour(rng, (0, 0.9))
+    texture = rng.normal(0, 0.03, (height, width, 1)).astype(np.float32)
+    return base * edge + patch * (1 - edge) + texture
 
 
 def _paste_occluder(photo, target_box, library, rng):

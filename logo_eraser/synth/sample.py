@@ -11,7 +11,7 @@ import numpy as np
 from .. import flickrlogos
 from .artwork import FLICKRLOGOS_ARTWORK, load_library
 from .camera import _photo_effects
-from .compositing import _Layer, _paste_occluder, _place_mark
+from .compositing import MAX_LOGO_FRACTION, _Layer, _paste_clutter, _paste_occluder, _place_mark
 from .textures import photo_background, procedural_background
 
 LABEL_MODES = ("logo", "brands")
@@ -29,19 +29,30 @@ SPLIT_CODES = {"train": 0, "test": 1}
 class SynthOptions:
     """What to generate. labels: "logo" or "brands". negatives: share of photos without marks.
     extra_backgrounds: folders of more background photos (tuple). checkout_photos: also use the
-    checkout's images/ as backgrounds (see load_library)."""
+    checkout's images/ as backgrounds (see load_library). clutter: chance that a photo gets 1-4
+    textured things that are not logos (patterned objects, under any mark: real photos are full
+    of them, and a model that saw only marks on plain ground takes every pattern for a logo).
+    plates: chance that a mark is printed on a plate (a sign, badge or label) in perspective
+    with it. max_logo_fraction: the largest mark's longer side, a fraction of the photo's.
+    The defaults reproduce the datasets written before these options existed."""
 
     seed: int = 0
     labels: str = "logo"
     negatives: float = 0.1
     extra_backgrounds: tuple = ()
     checkout_photos: bool = True
+    clutter: float = 0.0
+    plates: float = 0.0
+    max_logo_fraction: float = MAX_LOGO_FRACTION
 
     def __post_init__(self):
         if self.labels not in LABEL_MODES:
             raise ValueError(f"labels must be one of {LABEL_MODES}, got {self.labels!r}")
-        if not 0 <= self.negatives <= 1:
-            raise ValueError(f"negatives must be 0..1, got {self.negatives}")
+        for name in ("negatives", "clutter", "plates"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be 0..1, got {getattr(self, name)}")
+        if not 0.05 <= self.max_logo_fraction <= 1:
+            raise ValueError(f"max_logo_fraction must be 0.05..1, got {self.max_logo_fraction}")
 
     def library(self):
         """The artwork library these options draw from (load_library, cached per process)."""
@@ -126,6 +137,9 @@ def generate_sample(options, split, index, library=None):
         background = photo_background(height, width, rng, library.photos)
     else:
         background = procedural_background(height, width, rng)
+    if options.clutter and rng.random() < options.clutter:
+        for _ in range(int(rng.integers(1, 5))):
+            _paste_clutter(background, library, rng)
 
     negative = rng.random() < options.negatives
     brands = split_brands(library, split)
@@ -147,13 +161,17 @@ def generate_sample(options, split, index, library=None):
                     artwork = _pick_brand_artwork(labelled_pool, rng)
                 else:
                     artwork = _pick_class_artwork(library, rng)
-                placed = _place_mark(photo, artwork, library, split, boxes, rng)
+                placed = _place_mark(photo, artwork, library, split, boxes, rng,
+                                     plates=options.plates,
+                                     max_fraction=options.max_logo_fraction)
                 if placed is None:
                     continue
-                coverage, full_area, frame_area, box = placed
+                coverage, full_area, frame_area, box, painted = placed
+                for layer in layers:    # the new mark (and its plate) hides what lies beneath
+                    layer.coverage &= ~painted
+                if box is None:         # a plate whose mark could not be seen
+                    continue
                 boxes.append(box)
-                for layer in layers:              # the new mark hides what lies beneath
-                    layer.coverage &= ~coverage
                 class_id = None if distractor else (
                     0 if options.labels == "logo" else
                     flickrlogos.CLASS_NAMES.index(artwork.flickr_class))

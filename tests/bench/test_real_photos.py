@@ -31,9 +31,27 @@ def test_annotations_cover_every_real_photo_with_logos_and_logo_free_ones(photos
 
 def test_a_box_outside_its_photo_is_refused(tmp_path):
     path = tmp_path / "bad.json"
-    path.write_text('{"photos": [{"file": "images/sample_image_0.jpg", "ignore": [], '
-                    '"logos": [{"brand": "x", "box": [700, 10, 800, 20]}]}]}')
+    path.write_text('{"photos": [{"file": "images/sample_image_0.jpg", "split": "report", '
+                    '"ignore": [], "logos": [{"brand": "x", "box": [700, 10, 800, 20]}]}]}')
     with pytest.raises(ValueError, match="sample_image_0.jpg: box .* outside the 1024x768"):
+        bench.load_annotations(path)
+
+
+def test_photos_are_split_into_calibration_and_report_halves(photos, tmp_path):
+    """Choices are made on one half and figures reported on the other: the two are disjoint,
+    cover every photo and each has photos with logos and logo-free ones."""
+    calibration = bench.load_annotations(bench.DEFAULT_ANNOTATIONS, "calibration")
+    report = bench.load_annotations(bench.DEFAULT_ANNOTATIONS, "report")
+    assert {p["file"] for p in calibration} | {p["file"] for p in report} == \
+        {p["file"] for p in photos}
+    assert not {p["file"] for p in calibration} & {p["file"] for p in report}
+    for half in (calibration, report):
+        assert sum(len(p["logos"]) for p in half) >= 12
+        assert sum(1 for p in half if not p["logos"]) >= 8
+    path = tmp_path / "no_split.json"
+    path.write_text('{"photos": [{"file": "images/sample_image_0.jpg", "ignore": [], '
+                    '"logos": []}]}')
+    with pytest.raises(ValueError, match="sample_image_0.jpg: split must be one of"):
         bench.load_annotations(path)
 
 

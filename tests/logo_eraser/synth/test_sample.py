@@ -38,8 +38,9 @@ def test_mask_is_the_pasted_pixels(seed):
     placed = None
     while placed is None:
         placed = compositing._place_mark(photo, artwork, library, "train", [], rng)
-    coverage, full_area, frame_area, _box = placed
+    coverage, full_area, frame_area, _box, painted = placed
     assert coverage.sum() == frame_area > 0 and full_area >= frame_area
+    np.testing.assert_array_equal(painted, coverage)      # no plate asked for
     change = np.abs(photo - 0.5).max(axis=2)
     changed = change > 2 / 255          # visible in an 8-bit photo
     assert changed[coverage].mean() >= 0.85
@@ -48,38 +49,42 @@ def test_mask_is_the_pasted_pixels(seed):
     assert change[~coverage].sum() <= 0.25 * change.sum()
 
 
-def test_masks_are_pasted_pixels_minus_everything_pasted_later(monkeypatch):
-    """Record every mark and occluder generate_sample pastes: each mask must be its mark's
-    pixels minus those of the marks and occluders pasted after it, and marks with too few
-    visible pixels must be dropped."""
+@pytest.mark.parametrize("extras", [{}, {"plates": 0.6, "clutter": 1.0}])
+def test_masks_are_pasted_pixels_minus_everything_pasted_later(monkeypatch, extras):
+    """Record every mark, plate and occluder generate_sample pastes: each mask must be its
+    mark's pixels minus those painted after it (later marks, their plates, occluders), and
+    marks with too few visible pixels must be dropped. Clutter is painted into the background
+    first, so it never hides a mark."""
     events = []
     # generate_sample looks both up in its own module, logo_eraser.synth.sample.
     place_mark, paste_occluder = synth_sample._place_mark, synth_sample._paste_occluder
 
-    def recording_place_mark(*args):
-        placed = place_mark(*args)
+    def recording_place_mark(*args, **kwargs):
+        placed = place_mark(*args, **kwargs)
         if placed is not None:
-            events.append(("mark", placed[0].copy()))
+            events.append(("mark", placed[0].copy(), placed[4].copy()))
         return placed
 
     def recording_paste_occluder(*args):
         hidden = paste_occluder(*args)
-        events.append(("occluder", hidden.copy()))
+        events.append(("occluder", None, hidden.copy()))
         return hidden
 
     monkeypatch.setattr(synth_sample, "_place_mark", recording_place_mark)
     monkeypatch.setattr(synth_sample, "_paste_occluder", recording_paste_occluder)
-    options = synth.SynthOptions(seed=21, negatives=0.0)
+    options = synth.SynthOptions(seed=21, negatives=0.0, **extras)
     occluded_marks = 0
+    plated_marks = 0
     for index in range(8):
         events.clear()
         sample = synth.generate_sample(options, "train", index)
         expected = []
-        for i, (kind, coverage) in enumerate(events):
-            if kind != "mark":
+        for i, (kind, coverage, painted) in enumerate(events):
+            if kind != "mark" or not coverage.any():
                 continue
+            plated_marks += int((painted & ~coverage).any())
             visible = coverage.copy()
-            for _, later in events[i + 1:]:
+            for _, _, later in events[i + 1:]:
                 visible &= ~later
             occluded_marks += int(visible.sum() < coverage.sum())
             if visible.sum() >= synth.MIN_VISIBLE_PIXELS:
@@ -88,6 +93,52 @@ def test_masks_are_pasted_pixels_minus_everything_pasted_later(monkeypatch):
         for k, mask in enumerate(expected):
             np.testing.assert_array_equal(sample.masks[..., k], mask)
     assert occluded_marks >= 1      # the seed exercises occlusion
+    assert (plated_marks >= 1) == bool(extras)
+
+
+def test_plate_lies_under_the_mark_and_changes_the_photo_around_it():
+    """A mark on a plate: the plate covers the mark and more, the photo changes there, and the
+    mask is still the mark's pixels only."""
+    library = synth.load_library()
+    artwork = library.brands["apple"].artworks[0]
+    rng = np.random.default_rng(3)
+    photo = np.full((240, 320, 3), 0.5, np.float32)
+    placed = None
+    while placed is None or placed[3] is None:
+        photo[:] = 0.5
+        placed = compositing._place_mark(photo, artwork, library, "train", [], rng, plates=1.0)
+    coverage, _full, _frame, _box, painted = placed
+    plate = painted & ~coverage
+    assert coverage.any() and plate.sum() >= 0.2 * coverage.sum()
+    assert not (coverage & ~painted).any()
+    changed = np.abs(photo - 0.5).max(axis=2) > 2 / 255
+    assert changed[plate].mean() > 0.5
+
+
+def test_clutter_and_mark_size_options():
+    """clutter paints patterned things that are not labelled; max_logo_fraction bounds the
+    marks; the defaults keep the photos of datasets written before these options."""
+    plain = synth.SynthOptions(seed=2, negatives=1.0)
+    cluttered = synth.SynthOptions(seed=2, negatives=1.0, clutter=1.0)
+    changed = 0
+    for index in range(4):
+        a = synth.generate_sample(plain, "train", index)
+        b = synth.generate_sample(cluttered, "train", index)
+        assert b.masks.shape[2] == 0
+        changed += int(a.image.shape != b.image.shape or not np.array_equal(a.image, b.image))
+    assert changed >= 3
+    small = synth.SynthOptions(seed=2, negatives=0.0, max_logo_fraction=0.15)
+    for index in range(6):
+        sample = synth.generate_sample(small, "train", index)
+        longest = max(sample.image.shape[:2])
+        for k in range(sample.masks.shape[2]):
+            ys, xs = np.nonzero(sample.masks[..., k])
+            # The projection (rotation, perspective) may grow the side a little.
+            assert max(np.ptp(ys), np.ptp(xs)) <= 0.15 * longest * 1.6 + 2
+    with pytest.raises(ValueError, match="clutter"):
+        synth.SynthOptions(clutter=1.5)
+    with pytest.raises(ValueError, match="max_logo_fraction"):
+        synth.SynthOptions(max_logo_fraction=0.0)
 
 
 def test_generate_sample_is_deterministic_and_index_dependent():
