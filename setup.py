@@ -31,6 +31,7 @@ RUNTIME_REQUIREMENTS = [
     "matplotlib>=3.8",     # mrcnn.visualize: figures
     "pycocotools>=2.0.7",  # mrcnn.evaluation: COCO-style AP
     "tqdm>=4.66",
+    "av>=14.0",  # logo_eraser.video_io: PyAV, FFmpeg inside the wheel (libx264, AAC...)
 ]
 
 # Training only (logo-train, samples/*/ training, tf.distribute logs).
