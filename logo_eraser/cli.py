@@ -1,7 +1,10 @@
-"""The ``logo-eraser`` command: find brand logos in photos with Mask R-CNN and hide them.
+"""The ``logo-eraser`` command: find brand logos in photos and videos with Mask R-CNN and hide
+them.
 
     logo-eraser -i photo.jpg                        # ./eraser.png, with the shipped model
     logo-eraser -i photo.jpg -o hidden.jpg --style blur
+    logo-eraser -i clip.mp4                         # ./eraser.mp4, sound kept
+    logo-eraser -i clip.mov -o hidden.mkv --detect-every 1 --json tracks.json
     logo-eraser -i holiday/ -o holiday_erased/ --keep google,apple
 
 (``python block/final_project.py`` runs the same command, with the original's ``-gpu N``.)
@@ -11,26 +14,36 @@ resolution and the output keeps the input's size. Every detected logo (of every 
 in --keep) is hidden inside its mask's convex hull (or the mask itself, --region mask) grown by
 --dilate pixels; nothing else changes. With no detection the photo is written unchanged.
 
-A folder input writes one output per photo, <output folder>/<stem>.png, with one model load.
+A video (recognised by its content, else by its extension: .mp4, .m4v, .mov, .mkv, .webm,
+.avi) is read and written frame by frame (logo_eraser.videos): the detector runs every
+--detect-every frames, each logo is tracked between them and stays hidden --hold frames after
+the detector last saw it; the output keeps the frame count, timestamps, size, rotation and sound
+(copied unchanged); its format follows -o's extension (default eraser.mp4, H.264 at --crf).
+
+A folder input writes one output per photo, <output folder>/<stem>.png, and per video,
+<output folder>/<stem>.mp4, with one model load.
 
 Exit status: 0 success, 2 bad arguments or input files (one line on stderr, nothing written;
 for a folder: unreadable photos are reported and skipped, and the status is 2 at the end),
 1 unexpected internal error (rerun with --debug for the traceback).
 """
 
+import argparse
 import os
+import signal
 import sys
 
 from mrcnn.atomic import write_json_atomic
 from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, OneLineArgumentParser, UsageError,
                        check_output_picture, check_writable_folder, image_size,
-                       import_tensorflow_quietly, non_negative_int, one_line, run_main, same_path,
-                       unit_interval)
+                       import_tensorflow_quietly, non_negative_int, one_line, positive_int,
+                       run_main, same_path, unit_interval)
 from mrcnn.image_io import IMAGE_EXTENSIONS, list_images
 
-from . import hiding, models, photos
+from . import hiding, models, photos, video_io, videos
 
 DEFAULT_OUTPUT_FILE = "eraser.png"
+DEFAULT_VIDEO_OUTPUT_FILE = "eraser.mp4"
 DEFAULT_OUTPUT_FOLDER = "eraser"
 
 
@@ -39,20 +52,25 @@ def build_parser(prog=None):
     defaults = models.default_weights_paths()
     parser = OneLineArgumentParser(
         prog=prog,
-        description="Find brand logos in a photo (or a folder of photos) with Mask R-CNN and "
-        "hide them: mosaic (default), blur, solid colour or inpainting, inside each logo's mask.",
+        description="Find brand logos in a photo or a video (or a folder of them) with Mask "
+        "R-CNN and hide them: mosaic (default), blur, solid colour or inpainting, inside each "
+        "logo's mask; a video keeps its frames, timing and sound.",
         epilog=f"The model is never downloaded: without --weights the eraser uses "
         f"{models.weights.BRANDS_WEIGHTS_FILENAME} trained with {models.weights.TRAIN_COMMAND} "
         f"({' or '.join(defaults[:-1])}), else the class-agnostic logo model shipped with the "
         "package.")
     parser.add_argument("-i", "--image", required=True,
-                        help="the photo, or a folder of photos (PNG, JPEG, BMP, TIFF, WebP...; "
-                        "grayscale, RGBA and 16-bit are converted to 8-bit RGB)")
+                        help="the photo, the video, or a folder of photos and videos (PNG, "
+                        "JPEG, BMP, TIFF, WebP...; grayscale, RGBA and 16-bit are converted to "
+                        f"8-bit RGB; videos: {', '.join(video_io.VIDEO_EXTENSIONS)} or any "
+                        "file FFmpeg reads)")
     parser.add_argument("-o", "--output",
                         help=f"picture to write (default: {DEFAULT_OUTPUT_FILE} in the current "
-                        f"folder; extension {', '.join(photos.OUTPUT_EXTENSIONS)}); for a folder "
-                        f"input, the folder to write <stem>.png files into (default: "
-                        f"./{DEFAULT_OUTPUT_FOLDER}/, created if needed)")
+                        f"folder; extension {', '.join(photos.OUTPUT_EXTENSIONS)}), or video "
+                        f"(default: {DEFAULT_VIDEO_OUTPUT_FILE}; extension "
+                        f"{', '.join(video_io.OUTPUT_VIDEO_EXTENSIONS)}: H.264, VP9 for .webm); "
+                        f"for a folder input, the folder to write <stem>.png and <stem>.mp4 "
+                        f"files into (default: ./{DEFAULT_OUTPUT_FOLDER}/, created if needed)")
     parser.add_argument("--weights",
                         help=f"model weights, Keras HDF5 (default: {' then '.join(defaults)}, "
                         "the last being the class-agnostic logo model shipped with the "
@@ -86,13 +104,34 @@ def build_parser(prog=None):
                         f"{hiding.DEFAULT_SEED}: same photo, same output)")
     parser.add_argument("--json", metavar="PATH",
                         help="also write the detections as JSON: box [y1, x1, y2, x2] in pixels "
-                        "of the photo, class, score, hidden or kept")
+                        "of the photo, class, score, hidden or kept; for a video its tracks: "
+                        "id, class, hidden or kept, first and last frame, box per frame")
+    video = parser.add_argument_group("videos")
+    video.add_argument("--detect-every", type=positive_int, metavar="N",
+                       default=videos.DEFAULT_DETECT_EVERY,
+                       help="run the detector on every Nth frame and track each logo between "
+                       f"them (default: {videos.DEFAULT_DETECT_EVERY}; 1: every frame, slower)")
+    video.add_argument("--hold", type=non_negative_int, metavar="FRAMES",
+                       help="keep a logo hidden, following its track, for this many frames "
+                       "after the detector last found it, so a missed frame never shows it "
+                       f"(default: {videos.HOLD_SECONDS:g} s of frames, e.g. 12 at 25 fps)")
+    video.add_argument("--crf", type=crf_value, default=video_io.DEFAULT_CRF,
+                       help="video quality, 0 (lossless) to 51, lower is better and larger "
+                       f"(default: {video_io.DEFAULT_CRF}, no visible loss)")
     parser.add_argument("-gpu", "--gpu", "--GPU", dest="gpu", type=int, metavar="N",
                         help="use only GPU number N (sets CUDA_VISIBLE_DEVICES; -1 forces the "
                         "CPU); default: TensorFlow's default device")
     parser.add_argument("--debug", action="store_true",
                         help="show TensorFlow's log and the traceback of internal errors")
     return parser
+
+
+def crf_value(text):
+    """argparse type: an H.264 constant rate factor, 0..51."""
+    value = non_negative_int(text)
+    if value > 51:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 51, got {value}")
+    return value
 
 
 ############################################################
@@ -108,8 +147,9 @@ def check_output_folder(output_folder, input_folder):
         raise UsageError(f"output {output_folder} is a file; for a folder of photos -o names a "
                          f"folder")
     if not os.path.exists(output_folder):
-        if os.path.splitext(output_folder)[1].lower() in photos.OUTPUT_EXTENSIONS:
-            raise UsageError(f"output {output_folder} looks like a picture, but the input "
+        if os.path.splitext(output_folder)[1].lower() in (photos.OUTPUT_EXTENSIONS
+                                                          + video_io.OUTPUT_VIDEO_EXTENSIONS):
+            raise UsageError(f"output {output_folder} looks like a file, but the input "
                              f"{input_folder} is a folder: -o must name a folder")
         check_writable_folder(os.path.dirname(os.path.abspath(output_folder)), output_folder)
     elif not os.access(output_folder, os.W_OK):
@@ -117,24 +157,43 @@ def check_output_folder(output_folder, input_folder):
 
 
 def list_photos(folder):
-    """The photo files directly in ``folder`` (by extension, hidden files skipped), sorted;
-    UsageError when there is none."""
-    paths = list_images(folder)
+    """The photo and video files directly in ``folder`` (by extension, hidden files skipped),
+    sorted; UsageError when there is none."""
+    extensions = IMAGE_EXTENSIONS + video_io.VIDEO_EXTENSIONS
+    paths = list_images(folder, extensions=extensions)
     if not paths:
-        raise UsageError(f"no photos in folder {folder} (looked for "
-                         f"{', '.join(IMAGE_EXTENSIONS)})")
+        raise UsageError(f"no photos or videos in folder {folder} (looked for "
+                         f"{', '.join(extensions)})")
     return paths
 
 
 def output_names(photo_paths):
-    """Output file name per photo: <stem>.png, or <stem>_<ext>.png where stems collide."""
+    """Output file name per photo or video: <stem>.png (<stem>.mp4 for a video, by content),
+    or <stem>_<ext>.png / .mp4 where stems collide."""
     stems = [os.path.splitext(os.path.basename(path))[0] for path in photo_paths]
     names = []
     for path, stem in zip(photo_paths, stems):
         if stems.count(stem) > 1:
             stem = f"{stem}_{os.path.splitext(path)[1].lstrip('.').lower()}"
-        names.append(stem + ".png")
+        names.append(stem + (".mp4" if video_io.is_video(path) else ".png"))
     return names
+
+
+def check_output_video(output_path, input_path):
+    """UsageError unless ``output_path`` is a writable video path (extension in
+    video_io.OUTPUT_VIDEO_EXTENSIONS) that is not the input video ``input_path``."""
+    if same_path(output_path, input_path):
+        raise UsageError(f"output {output_path} is the input video; refusing to overwrite it "
+                         f"(choose another -o/--output)")
+    extension = os.path.splitext(output_path)[1].lower()
+    if extension not in video_io.OUTPUT_VIDEO_EXTENSIONS:
+        raise UsageError(f"output {output_path}: the input {input_path} is a video; use a video "
+                         f"extension ({', '.join(video_io.OUTPUT_VIDEO_EXTENSIONS)}), not "
+                         f"{extension or '(none)'!r}")
+    if os.path.isdir(output_path):
+        raise UsageError(f"output {output_path} is a folder; give a file name such as "
+                         f"{DEFAULT_VIDEO_OUTPUT_FILE}")
+    check_writable_folder(os.path.dirname(os.path.abspath(output_path)), output_path)
 
 
 def check_json_path(json_path, protected):
@@ -165,6 +224,20 @@ def summary_line(record):
             + (f", {kept} kept" if kept else "") + f"; wrote {record['output']}")
 
 
+def video_summary_line(record):
+    """One line saying what was done to a video."""
+    hidden = sum(track["hidden"] for track in record["tracks"])
+    kept = len(record["tracks"]) - hidden
+    return (f"{record['video']}: {hidden} logo track{'s' if hidden != 1 else ''} hidden"
+            + (f", {kept} kept" if kept else "") + f" in {record['frames']} frames; wrote "
+            f"{record['output']}")
+
+
+def _interrupt(signum, frame):
+    """SIGTERM as Ctrl-C: the atomic writers remove their temporary files on the way out."""
+    raise KeyboardInterrupt
+
+
 def load_model(weights_path, config, debug):
     """The inference model (TensorFlow's start-up log hidden unless ``debug``)."""
     if not debug:
@@ -178,17 +251,34 @@ def run(args):
     if not os.path.exists(image_path):
         raise UsageError(f"cannot read image '{image_path}': no such file or folder")
     folder_mode = os.path.isdir(image_path)
+    video_mode = not folder_mode and video_io.is_video(image_path)
     if folder_mode:
         output = args.output if args.output is not None else DEFAULT_OUTPUT_FOLDER
         check_output_folder(output, image_path)
         photo_paths = list_photos(image_path)
+    elif video_mode:
+        output = args.output if args.output is not None else DEFAULT_VIDEO_OUTPUT_FILE
+        check_output_video(output, image_path)
+        photo_paths = [image_path]
     else:
         output = args.output if args.output is not None else DEFAULT_OUTPUT_FILE
         check_output_picture(output, image_path, photos.OUTPUT_EXTENSIONS, flag="-o/--output")
         photo_paths = [image_path]
     if args.json is not None:
         check_json_path(args.json, photo_paths + ([] if folder_mode else [output]))
+    # A bad video fails here, before the weights are read and the slow model build.
+    reader = video_io.open_video(image_path) if video_mode else None
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _erase(args, image_path, output, folder_mode, reader, photo_paths)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        if reader is not None:
+            reader.close()
 
+
+def _erase(args, image_path, output, folder_mode, reader, photo_paths):
+    """Load the model once and process the photo, video (``reader``: it open) or folder."""
     weights_path = models.resolve_weights(args.weights)
     config = models.eraser_config_for(weights_path, args.min_confidence)
     keep_ids = photos.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
@@ -197,6 +287,15 @@ def run(args):
           f"{'/'.join(map(str, photos.detection_sizes(config, args.image_sizes)))} px)")
     options = dict(style=args.style, keep_class_ids=keep_ids, dilate=args.dilate,
                    seed=args.seed, region=args.region, image_sizes=args.image_sizes)
+    video_options = dict(options, detect_every=args.detect_every, hold=args.hold, crf=args.crf)
+
+    if reader is not None:
+        model = load_model(weights_path, config, args.debug)
+        record = videos.erase_video(model, image_path, output, reader=reader, **video_options)
+        if args.json is not None:
+            write_json_atomic(args.json, record)
+        print(video_summary_line(record))
+        return EXIT_OK
 
     if not folder_mode:
         image = photos.read_photo(image_path)  # a bad photo fails before the slow model build
@@ -214,6 +313,12 @@ def run(args):
     for photo_path, name in tqdm(list(zip(photo_paths, output_names(photo_paths))),
                                  desc="Erasing logos", unit="photo", file=sys.stderr):
         try:
+            if video_io.is_video(photo_path):
+                reader = video_io.open_video(photo_path)
+                os.makedirs(output, exist_ok=True)
+                records.append(videos.erase_video(model, photo_path, os.path.join(output, name),
+                                                  reader=reader, **video_options))
+                continue
             image = photos.read_photo(photo_path)
             os.makedirs(output, exist_ok=True)
             records.append(photos.erase_photo(model, photo_path, os.path.join(output, name),
@@ -225,7 +330,7 @@ def run(args):
     if args.json is not None:
         write_json_atomic(args.json, {"images": records})
     done = len(photo_paths) - failures
-    print(f"{done} of {len(photo_paths)} photos written to {output}"
+    print(f"{done} of {len(photo_paths)} photos and videos written to {output}"
           + (f"; {failures} skipped (see the errors above)" if failures else ""))
     return EXIT_USAGE_ERROR if failures else EXIT_OK
 
