@@ -77,7 +77,7 @@ def test_wheel_declares_the_console_commands_and_the_dependencies(wheel):
     unconditional = {re.split(r"[<>=;\[ ]", item)[0] for item in requires if ";" not in item}
     # What the installed code imports at run time, TensorFlow aside (cpu / gpu extras).
     for package in ("keras", "numpy", "opencv-python-headless", "h5py", "pillow", "scipy",
-                    "scikit-image", "matplotlib", "pycocotools", "tqdm"):
+                    "scikit-image", "matplotlib", "pycocotools", "tqdm", "av"):
         assert package in unconditional
     extras = {re.search(r'extra == "([^"]+)"', item).group(1) for item in requires if ";" in item}
     assert {"cpu", "gpu", "train", "dev"} <= extras

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from logo_eraser import cli, models
+from logo_eraser import cli, models, videos
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 HIDDEN_NCC = 0.5
@@ -68,7 +68,8 @@ def test_default_output_json_tracks_and_hidden_logo(tmp_path, monkeypatch, capsy
     assert "1 logo track hidden in 30 frames; wrote eraser.mp4" in captured.out
     assert sorted(os.listdir(tmp_path)) == ["eraser.mp4", "tracks.json"]
     record = json.loads((tmp_path / "tracks.json").read_text())
-    assert record["detect_every"] == 3 and record["hold"] == 12 and record["frames"] == 30
+    assert record["detect_every"] == videos.DEFAULT_DETECT_EVERY
+    assert record["hold"] == 12 and record["frames"] == 30
     (track,) = record["tracks"]
     assert track["id"] == 1 and track["class_name"] == "logo" and track["hidden"] is True
     assert (track["first_frame"], track["last_frame"]) == (0, 29)
@@ -237,6 +238,7 @@ def test_final_project_script_with_the_shipped_model(tmp_path, clip_maker):
     assert "wrote eraser.mp4" in completed.stdout
     assert frame_count(tmp_path / "eraser.mp4") == 8
     record = json.loads((tmp_path / "t.json").read_text())
-    assert record["frames"] == 8 and record["key_frames"] == 3
+    assert record["frames"] == 8
+    assert record["key_frames"] == len(range(0, 8, videos.DEFAULT_DETECT_EVERY))
     with av.open(str(tmp_path / "eraser.mp4")) as container:
         assert container.streams.audio[0].codec_context.name == "aac"

@@ -1,0 +1,46 @@
+"""Tests of bench/bench_video.py's clip and measures (not its timing): the mark is where the
+clip says, the hidden/flash counts respond to a hidden and an untouched mark."""
+
+import pathlib
+
+import av
+import numpy as np
+
+from mrcnn.testing import load_script_module
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+bench_video = load_script_module(REPO_ROOT / "bench" / "bench_video.py")
+
+
+def test_clip_boxes_and_hidden_flags(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    boxes = bench_video.make_clip(clip, 320, 180, 0.4)  # 10 frames
+    assert len(boxes) == 10
+    with av.open(str(clip)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        assert container.streams.audio
+    assert len(frames) == 10 and frames[0].shape == (180, 320, 3)
+    # The mark's white plate is where the box says; it moves right.
+    y1, x1, y2, x2 = boxes[0]
+    assert frames[0][y1 + 1, x1 + 1].min() > 200
+    assert boxes[-1][1] > boxes[0][1]
+    # Untouched: never hidden. Every other frame's box painted flat grey: those are hidden.
+    assert bench_video.hidden_flags(clip, clip, boxes) == [False] * 10
+    erased = tmp_path / "erased.mp4"
+    with av.open(str(erased), "w") as container:
+        stream = container.add_stream("libx264", rate=25, options={"crf": "12"})
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for index, frame in enumerate(frames):
+            frame = frame.copy()
+            if index % 2 == 0:
+                y1, x1, y2, x2 = boxes[index]
+                frame[y1:y2, x1:x2] = 128
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    flags = bench_video.hidden_flags(clip, erased, boxes)
+    assert flags == [index % 2 == 0 for index in range(10)]
+    # Frames 1, 3, 5, 7 are shown between hidden ones; 9 has none after it.
+    assert bench_video.flashes(flags, hold=1) == 4
+    assert bench_video.flashes(np.ones(10, bool).tolist(), hold=3) == 0
