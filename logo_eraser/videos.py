@@ -36,7 +36,7 @@ from mrcnn.atomic import atomic_path
 
 from . import hiding
 from .hiding import DEFAULT_REGION, DEFAULT_SEED, DEFAULT_STYLE, default_dilation
-from .tracking import (SceneCuts, Tracker, detections_from_result, flow_shift)
+from .tracking import SceneCuts, Tracker, detections_from_result, flow_shift
 from .video_io import DEFAULT_CRF, VideoWriter, open_video, warn
 
 # Key frames: the detector runs on every Nth frame. bench/bench_video.py chose 5: at 720p
@@ -143,13 +143,49 @@ def paint_tile(output, track, box, hidden, rows, cols, dilate):
     patch[hidden] = window[hidden]
 
 
+def unrotate_boxes(boxes, turns, stored_shape):
+    """Boxes found on the upright frame (``np.rot90(stored, turns)``) in stored-frame pixels.
+
+    boxes: [N, (y1, x1, y2, x2)] px of the upright frame (y2, x2 exclusive); turns: quarter
+    turns counter-clockwise, 0..3; stored_shape: (H, W) of the stored frame. Returns [N, 4]."""
+    boxes = np.asarray(boxes).reshape(-1, 4)
+    height, width = stored_shape[:2]
+    y1, x1, y2, x2 = boxes.T
+    if turns == 1:
+        return np.stack([x1, width - y2, x2, width - y1], axis=1)
+    if turns == 2:
+        return np.stack([height - y2, width - x2, height - y1, width - x1], axis=1)
+    if turns == 3:
+        return np.stack([height - x2, y1, height - x1, y2], axis=1)
+    return boxes
+
+
+def detect_upright(model, rgb, rotation=0, image_sizes=None):
+    """Detect on the frame as the viewer sees it (a phone video's frames are stored sideways
+    and turned by the player; the detector learnt upright logos) and return the detect() result
+    in stored-frame pixels ("rois" [N, 4], "masks" [H, W, N], "class_ids", "scores").
+
+    rgb: [H, W, 3] uint8 stored frame; rotation: degrees counter-clockwise the player turns it
+    (video_io.VideoReader.rotation; multiples of 90, others are treated as 0)."""
+    turns = (int(round(rotation / 90.0)) % 4) if rotation % 90 == 0 else 0
+    upright = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+    result = model.detect_multiscale([upright], image_sizes=image_sizes, verbose=0)[0]
+    if not turns:
+        return result
+    result = dict(result)
+    result["masks"] = np.rot90(result["masks"], -turns, axes=(0, 1))
+    result["rois"] = unrotate_boxes(result["rois"], turns, rgb.shape)
+    return result
+
+
 class VideoEraser:
     """Hides the logos of a stream of frames; see the module docstring.
 
     model: a loaded eraser model (``detect_multiscale`` and ``config``); detect_every: frames
     between key frames (1: detect every frame); hold: frames a missed logo stays hidden; style,
-    region, keep_class_ids, dilate, seed, image_sizes: as photos.erase_logos (the mosaic is the
-    stable per-track one, so ``seed`` only matters for no style here).
+    region, keep_class_ids, dilate, seed, image_sizes: as photos.erase_logos (``seed`` seeds
+    no style here: the mosaic is the stable per-track one); rotation: the video's display
+    rotation in degrees (detection runs on upright frames, see detect_upright).
     `run(frames)` yields (VideoFrame, hidden [H, W, 3] uint8) in order; afterwards ``tracker``
     holds the tracks, ``key_frames`` the count of detector runs and ``scene_cuts`` the frame
     indices starting a new shot.
@@ -157,7 +193,7 @@ class VideoEraser:
 
     def __init__(self, model, detect_every=DEFAULT_DETECT_EVERY, hold=12, style=DEFAULT_STYLE,
                  region=DEFAULT_REGION, keep_class_ids=(), dilate=None, seed=DEFAULT_SEED,
-                 image_sizes=None):
+                 image_sizes=None, rotation=0):
         if style not in hiding.STYLES:
             raise ValueError(f"unknown style {style!r}")
         self.model = model
@@ -165,6 +201,7 @@ class VideoEraser:
         self.style, self.region, self.seed = style, region, seed
         self.dilate = dilate
         self.image_sizes = image_sizes
+        self.rotation = rotation
         keep = {int(class_id) for class_id in keep_class_ids}
         self.tracker = Tracker(hold, self.detect_every,
                                is_hidden=lambda class_id: class_id not in keep)
@@ -181,7 +218,8 @@ class VideoEraser:
         since_key = None
         for frame in frames:
             if self.dilate is None:
-                self.dilate = default_dilation(frame.rgb.shape, int(self.model.config.IMAGE_MAX_DIM))
+                self.dilate = default_dilation(frame.rgb.shape,
+                                               int(self.model.config.IMAGE_MAX_DIM))
             grey, scale = small_grey(frame.rgb)
             cut = self.cuts.is_cut(grey) and previous is not None
             key = since_key is None or cut or since_key + 1 >= self.detect_every
@@ -209,8 +247,7 @@ class VideoEraser:
         """Detect on a key frame; correct the held-back frames' boxes of the tracks found again
         and carry the new tracks back over them."""
         index = frame.index
-        result = self.model.detect_multiscale([frame.rgb], image_sizes=self.image_sizes,
-                                              verbose=0)[0]
+        result = detect_upright(self.model, frame.rgb, self.rotation, self.image_sizes)
         self.key_frames += 1
         matched, new = self.tracker.associate(index, detections_from_result(result))
         previous_key = pending[0][0].index - 1 if pending else None
@@ -221,7 +258,7 @@ class VideoEraser:
                 steps = index - previous_key
                 for held, _ in pending:
                     if held.index in track.boxes:
-                        box, detected = track.boxes[held.index]
+                        box = track.boxes[held.index][0]
                         weight = (held.index - previous_key) / float(steps)
                         track.carried(box + weight * drift, held.index)
         for track in new:
@@ -310,7 +347,7 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
         hold = default_hold(reader.fps) if hold is None else int(hold)
         eraser = VideoEraser(model, detect_every=detect_every, hold=hold, style=style,
                              region=region, keep_class_ids=keep_class_ids, dilate=dilate,
-                             seed=seed, image_sizes=image_sizes)
+                             seed=seed, image_sizes=image_sizes, rotation=reader.rotation)
         extension = os.path.splitext(output_path)[1].lower()
         bar = tqdm(total=reader.frame_count_estimate or None, unit="frame",
                    desc=os.path.basename(input_path), file=sys.stderr, leave=False,

@@ -149,8 +149,9 @@ class StubModel:
     indices it was asked about in ``asked``. class_id: the class it reports (1: "logo")."""
 
     def __init__(self, clip, miss=lambda index: False, class_id=1,
-                 class_names=("BG", "logo"), side=128):
+                 class_names=("BG", "logo"), side=128, rotation=0):
         self.clip = clip
+        self.turns = (rotation // 90) % 4  # the clip's display rotation: images come upright
         self.miss = miss
         self.class_id = class_id
         self.asked = []
@@ -171,18 +172,32 @@ class StubModel:
 
     def detect_multiscale(self, images, image_sizes=None, verbose=0):
         (image,) = images
+        upright_shape = image.shape
+        image = np.ascontiguousarray(np.rot90(image, -self.turns))  # back to the stored frame
+        result = self._detect_stored(image)
+        if self.turns:  # answer in the upright frame's pixels, as the real model would
+            masks = np.rot90(result["masks"], self.turns, axes=(0, 1))
+            rois = []
+            for index in range(masks.shape[2]):
+                ys, xs = np.nonzero(masks[:, :, index])
+                rois.append([ys.min(), xs.min(), ys.max() + 1, xs.max() + 1])
+            result = dict(result, masks=masks, rois=np.array(rois, np.int32).reshape(-1, 4))
+            assert masks.shape[:2] == upright_shape[:2]
+        return [result]
+
+    def _detect_stored(self, image):
         index = self.frame_index(image)
         self.asked.append(index)
         box = self.clip.boxes[index]
         height, width = image.shape[:2]
         if box is None or self.miss(index):
-            return [{"rois": np.zeros((0, 4), np.int32), "class_ids": np.zeros(0, np.int32),
-                     "scores": np.zeros(0, np.float32), "masks": np.zeros((height, width, 0), bool)}]
+            return {"rois": np.zeros((0, 4), np.int32), "class_ids": np.zeros(0, np.int32),
+                    "scores": np.zeros(0, np.float32), "masks": np.zeros((height, width, 0), bool)}
         y1, x1, y2, x2 = box
         masks = np.zeros((height, width, 1), bool)
         masks[y1:y2, x1:x2, 0] = self.clip.logo_alpha > 0.3
-        return [{"rois": np.array([box], np.int32), "class_ids": np.array([self.class_id], np.int32),
-                 "scores": np.array([0.95], np.float32), "masks": masks}]
+        return {"rois": np.array([box], np.int32), "class_ids": np.array([self.class_id], np.int32),
+                "scores": np.array([0.95], np.float32), "masks": masks}
 
 
 @pytest.fixture(scope="session")

@@ -201,3 +201,55 @@ def test_odd_size_video_through_the_pipeline(tmp_path, clip_maker, stub_model_cl
     frames = video_helpers.decode_frames(output)
     assert len(frames) == 12 and frames[0].shape == (151, 201, 3)
     assert max(correlations(video_helpers, clip, output)) < HIDDEN_NCC
+
+
+class WideMarkDetector:
+    """Finds the bright pixels of an image as one "logo", only when they are wider than tall
+    (as a detector that learnt upright wordmarks)."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def detect_multiscale(self, images, image_sizes=None, verbose=0):
+        (image,) = images
+        bright = image.min(axis=2) > 200
+        ys, xs = np.nonzero(bright)
+        empty = {"rois": np.zeros((0, 4), np.int32), "class_ids": np.zeros(0, np.int32),
+                 "scores": np.zeros(0, np.float32),
+                 "masks": np.zeros(image.shape[:2] + (0,), bool)}
+        if not len(ys) or np.ptp(ys) >= np.ptp(xs):
+            return [empty]
+        box = [ys.min(), xs.min(), ys.max() + 1, xs.max() + 1]
+        return [{"rois": np.array([box], np.int32), "class_ids": np.array([1], np.int32),
+                 "scores": np.array([0.9], np.float32), "masks": bright[:, :, None]}]
+
+
+@pytest.mark.parametrize("rotation", [0, 90, -90, 180])
+def test_detection_runs_on_the_upright_frame(stub_model_class, moving_logo_clip, rotation):
+    stored = np.zeros((120, 200, 3), np.uint8)
+    turns = (rotation // 90) % 4
+    # A mark 60 wide and 20 high as the viewer sees it: stored turned back.
+    upright = np.zeros_like(np.rot90(stored, turns))
+    upright[30:50, 40:100] = 255
+    stored = np.ascontiguousarray(np.rot90(upright, -turns))
+    detector = WideMarkDetector(stub_model_class(moving_logo_clip).config)
+    result = videos.detect_upright(detector, stored, rotation)
+    (box,) = result["rois"]
+    ys, xs = np.nonzero(stored.min(axis=2) > 200)
+    assert list(box) == [ys.min(), xs.min(), ys.max() + 1, xs.max() + 1]
+    assert result["masks"].shape == (120, 200, 1)
+    np.testing.assert_array_equal(result["masks"][:, :, 0], stored.min(axis=2) > 200)
+    if rotation in (90, -90):  # the stored mark is taller than wide: not found sideways
+        assert len(videos.detect_upright(detector, stored, 0)["rois"]) == 0
+
+
+def test_rotated_phone_video_keeps_its_rotation(tmp_path, clip_maker, stub_model_class,
+                                                video_helpers):
+    clip = clip_maker(tmp_path / "phone.mp4", frames=10, rotation=90)
+    output = tmp_path / "out.mp4"
+    stub = stub_model_class(clip, rotation=90)
+    record = erase(stub, clip, output, detect_every=2)
+    assert record["rotation"] == 90
+    assert max(correlations(video_helpers, clip, output)) < HIDDEN_NCC
+    with av.open(str(output)) as container:
+        assert next(container.decode(video=0)).rotation == 90
