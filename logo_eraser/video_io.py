@@ -16,7 +16,8 @@ What is kept from the input:
 * the rotation (display matrix: frames are processed as stored, the player rotates them), the
   colour range (limited or full) and colour space tags;
 * audio and subtitle streams, whose packets are remuxed unchanged (no re-encoding) when the output
-  container takes their codec; a stream it does not take is left out with a warning.
+  container takes their codec; audio it does not take (AAC in WebM) is re-encoded (Opus for
+  WebM, else AAC), a subtitle stream it does not take is left out with a warning.
 
 The video itself is re-encoded: H.264 (libx264, ``--crf``, default 18: no visible loss) for mp4,
 m4v, mov, mkv and avi, VP9 for webm. Pixels go through 8-bit RGB, so 10-bit input comes out as
@@ -249,8 +250,9 @@ class VideoWriter:
     extension, choosing the muxer and the codec (``path`` may end in .tmp); reader: the
     `VideoReader` whose size, time base, rate, rotation and colour tags are kept; crf: the
     encoder's constant rate factor (lower: better and larger; 18: no visible loss).
-    Attributes: ``pix_fmt`` ("yuv420p", or "yuv444p" for odd sizes); ``skipped_streams``
-    (descriptions of input streams the container does not take).
+    Attributes: ``pix_fmt`` ("yuv420p", or "yuv444p" for odd sizes); ``transcoded_streams``
+    (audio streams re-encoded because the container does not take their codec) and
+    ``skipped_streams`` (subtitle streams it does not take), as descriptions.
     """
 
     def __init__(self, path, reader, extension, crf=DEFAULT_CRF):
@@ -262,7 +264,7 @@ class VideoWriter:
         self.container = av.open(path, "w", format=MUXERS[extension])
         try:
             self._add_video_stream(extension, crf)
-            self._add_copied_streams()
+            self._add_copied_streams(extension)
         except BaseException:
             self.container.close()
             raise
@@ -297,25 +299,43 @@ class VideoWriter:
             stream.set_display_rotation(reader.rotation)
         self.stream = stream
 
-    def _add_copied_streams(self):
+    def _add_copied_streams(self, extension):
         supported = self.container.supported_codecs
-        self._copied, self.skipped_streams = {}, []
+        self._copied, self._transcoded = {}, {}
+        self.skipped_streams, self.transcoded_streams = [], []
         for stream in self.reader.copy_streams:
             name = stream.codec_context.name
+            description = f"{stream.type} stream {stream.index} ({name})"
             if name in supported:
                 try:
                     self._copied[stream.index] = self.container.add_stream_from_template(stream)
                     continue
                 except (ValueError, av.error.FFmpegError):
                     pass
-            self.skipped_streams.append(f"{stream.type} stream {stream.index} ({name})")
+            if stream.type == "audio":
+                # Sound is never dropped: re-encoded to what the container takes.
+                codec = "libopus" if extension == ".webm" else "aac"
+                rate = 48000 if codec == "libopus" else stream.codec_context.sample_rate
+                self._transcoded[stream.index] = self.container.add_stream(
+                    codec, rate=rate, layout=stream.codec_context.layout.name)
+                self.transcoded_streams.append(f"{description} -> {codec}")
+            else:
+                self.skipped_streams.append(description)
 
     def copy_packet(self, packet):
-        """Mux one demuxed audio or subtitle packet of the reader unchanged (others dropped)."""
+        """Mux one demuxed audio or subtitle packet of the reader unchanged, or re-encoded
+        when the container does not take its codec (others dropped)."""
         stream = self._copied.get(packet.stream.index)
         if stream is not None:
             packet.stream = stream  # mux rescales its timestamps to the output stream
             self.container.mux(packet)
+            return
+        stream = self._transcoded.get(packet.stream.index)
+        if stream is not None:
+            for frame in packet.decode():
+                frame.pts = None  # the encoder counts samples (its frame size may differ)
+                for encoded in stream.encode(frame):
+                    self.container.mux(encoded)
 
     def write(self, rgb, pts=None):
         """Encode one frame. rgb: [H, W, 3] uint8 at the reader's size; pts: its timestamp in
@@ -341,9 +361,10 @@ class VideoWriter:
         return space if space in (1, 5, 6, 7, 9) else 5  # untagged: BT.601, as it was decoded
 
     def close(self):
-        """Flush the encoder and finish the file."""
-        for packet in self.stream.encode(None):
-            self.container.mux(packet)
+        """Flush the encoders and finish the file."""
+        for stream in [self.stream, *self._transcoded.values()]:
+            for packet in stream.encode(None):
+                self.container.mux(packet)
         self.container.close()
 
     def __enter__(self):

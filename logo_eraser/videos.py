@@ -358,6 +358,10 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
                     for skipped in writer.skipped_streams:
                         warn(f"{output_path}: the {extension} container cannot hold the "
                              f"{skipped} of {input_path}; left out")
+                    for transcoded in writer.transcoded_streams:
+                        warn(f"{output_path}: the {extension} container cannot hold the "
+                             f"{transcoded.split(' -> ')[0]} of {input_path} as it is; "
+                             f"re-encoded to {transcoded.split(' -> ')[1]}")
                     reader.packet_sink = writer.copy_packet
                     for frame, rgb in eraser.run(reader.frames()):
                         writer.write(rgb, frame.pts)

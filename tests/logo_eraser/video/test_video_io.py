@@ -104,13 +104,21 @@ def test_ten_bit_input_is_read_and_written_in_eight_bits(tmp_path, clip_maker, v
     assert np.abs(frames[2].astype(int) - decoded_input).mean() < 3
 
 
-def test_webm_output_is_vp9_and_leaves_out_the_aac_it_cannot_hold(tmp_path, clip_maker):
-    clip = clip_maker(tmp_path / "in.mp4", frames=5)
+def test_webm_output_is_vp9_with_the_aac_it_cannot_hold_re_encoded_to_opus(tmp_path,
+                                                                          clip_maker):
+    clip = clip_maker(tmp_path / "in.mp4", frames=25)
     _, writer = rewrite(clip.path, tmp_path / "out.webm")
-    assert writer.skipped_streams == ["audio stream 1 (aac)"]
+    assert writer.transcoded_streams == ["audio stream 1 (aac) -> libopus"]
+    assert writer.skipped_streams == []
     with av.open(str(tmp_path / "out.webm")) as container:
         assert container.streams.video[0].codec_context.name == "vp9"
-        assert not container.streams.audio
+        assert container.streams.audio[0].codec_context.name == "opus"
+        samples = np.concatenate([frame.to_ndarray()[0]  # the first channel
+                                  for frame in container.decode(audio=0)])
+    # One second of the 440 Hz tone at 48 kHz (give or take the codecs' padding).
+    assert abs(len(samples) - 48000) < 2000
+    spectrum = np.abs(np.fft.rfft(samples[4800:4800 + 24000]))
+    assert abs(np.argmax(spectrum) * 48000 / 24000 - 440) < 5
 
 
 def test_content_decides_photo_or_video(tmp_path, clip_maker):
