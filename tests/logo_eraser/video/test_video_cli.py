@@ -187,6 +187,36 @@ def test_bad_video_inputs(tmp_path, monkeypatch, capsys, clip_maker, name, make,
     assert os.listdir(work) == []
 
 
+def test_video_ending_early_is_an_error_after_the_model_ran(tmp_path, capsys, clip_maker,
+                                                           use_stub):
+    """A web-optimised MP4 cut short opens fine and ends early: found at the end, exit 2,
+    nothing written."""
+    source = tmp_path / "src" / "cut.mp4"
+    source.parent.mkdir()
+    clip = clip_maker(source, frames=30, audio=False)
+    with av.open(str(source)) as container:
+        assert container.streams.video[0].frames == 30
+    # Rewrite it with the index first, then cut it.
+    faststart = tmp_path / "src" / "fast.mp4"
+    with av.open(str(source)) as reader, av.open(str(faststart), "w",
+                                                  options={"movflags": "faststart"}) as writer:
+        template = reader.streams.video[0]
+        stream = writer.add_stream_from_template(template)
+        for packet in reader.demux(template):
+            if packet.dts is not None:
+                packet.stream = stream
+                writer.mux(packet)
+    data = faststart.read_bytes()
+    faststart.write_bytes(data[:int(len(data) * 0.6)])
+    use_stub(clip)
+    out = tmp_path / "out"
+    out.mkdir()
+    status = cli.main(["-i", str(faststart), "-o", str(out / "e.mp4"), "--json",
+                       str(out / "t.json")])
+    assert_one_line_error(status, capsys, faststart, "truncated or damaged (decoded")
+    assert os.listdir(out) == []
+
+
 def test_output_equal_to_input_and_wrong_output_extension(tmp_path, capsys, moving_logo_clip):
     source = tmp_path / "clip.mp4"
     source.write_bytes(moving_logo_clip.path.read_bytes())

@@ -166,9 +166,27 @@ def _truncated(path, clip_maker):
     path.write_bytes(data[:len(data) // 2])
 
 
+def _truncated_faststart(path):
+    """An MP4 with its index first (web-optimised) cut at 60%: it opens, then ends early."""
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
+        stream = container.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for _ in range(30):
+            pixels = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    data = path.read_bytes()
+    assert data[4:8] == b"ftyp" and b"moov" in data[:64]
+    path.write_bytes(data[:int(len(data) * 0.6)])
+
+
 @pytest.mark.parametrize("case, expected", [
     ("text", "not a video file"),
     ("truncated", "truncated or damaged"),
+    ("truncated_faststart", "truncated or damaged (decoded"),
     ("audio_only", "no video stream (only audio)"),
     ("zero_frames", "has no frames"),
     ("unknown_codec", "no decoder"),
@@ -180,6 +198,8 @@ def test_unusable_files_raise_one_line_naming_the_file(tmp_path, clip_maker, cas
         path.write_text("hello\nworld\n")
     elif case == "truncated":
         _truncated(path, clip_maker)
+    elif case == "truncated_faststart":
+        _truncated_faststart(path)
     elif case == "audio_only":
         _audio_only(path)
     elif case == "zero_frames":
