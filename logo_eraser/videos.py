@@ -280,6 +280,8 @@ class VideoEraser:
         tracks = self.tracker.live + self._ended
         for frame, _ in frames:
             yield frame, self.hide(frame, tracks)
+        for track in self._ended:  # painted for the last time: only the boxes stay (JSON)
+            track.mask = track.style_state = None
         self._ended = []
 
     def hide(self, frame, tracks):
