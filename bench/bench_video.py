@@ -14,10 +14,13 @@ for each --detect-every value, a fresh process loads the shipped model
 (logo_eraser.models.SHIPPED_WEIGHTS_PATH) and runs logo_eraser.videos.erase_video on the clip:
 
 * fps: frames / wall time of erase_video (decode, detect, track, hide, encode, audio copy), the
-  model load excluded (reported apart);
+  model load and a warm-up detection (TensorFlow builds its graphs on the first call) excluded
+  and reported apart as "model load";
 * peak RSS: the process's peak resident memory (ru_maxrss), model included. The pipeline
-  streams, so it does not grow with the video's length; the run also reports the RSS after the
-  first tenth of the frames, so that growth over the run shows;
+  streams, so it should not grow with the video's length: the run also samples the current RSS
+  at half and at the end of the frames, and "10 min" extrapolates the peak to a 10-minute video
+  at 25 fps (15000 frames) with that slope (peak + slope x the frames left, a slope below 0
+  counted as 0), for runs of at least 4 s (100 frames; shorter: "-");
 * not hidden: the share of frames in which the mark is visible whose fine detail survives
   (bench/bench_real_photos.py's measure: NCC of the high-passed grey box before/after >= 0.5),
   and "flashes": frames not hidden between a hidden frame before and a hidden frame after (within
@@ -44,6 +47,8 @@ FPS = 25
 SAMPLE_RATE = 48000
 HIGH_PASS_FRACTION = 0.1  # as bench/bench_real_photos.py
 HIDDEN_NCC = 0.5
+# The 10-minute memory extrapolation needs at least this many frames in the run's second half.
+MIN_SLOPE_FRAMES = 50
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -178,6 +183,29 @@ def flashes(flags, hold):
 #  One run (in a fresh process)
 ############################################################
 
+def current_rss_mb():
+    """The process's resident memory now, in MB (Linux /proc)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def ten_minute_peak(run, frames_10_min=15000, min_frames=MIN_SLOPE_FRAMES):
+    """Peak RSS extrapolated to ``frames_10_min`` frames from the RSS slope over the second
+    half of the run (MB); None when that half is shorter than ``min_frames`` (the first frames
+    fill the encoder's look-ahead and the allocator's pools: no slope to read there)."""
+    samples = {int(k): v for k, v in run["rss_samples_mb"].items()}
+    if len(samples) < 2:
+        return None
+    (half, rss_half), (end, rss_end) = sorted(samples.items())[:2]
+    if end - half < min_frames:
+        return None
+    slope = max(0.0, (rss_end - rss_half) / max(1, end - half))
+    return run["peak_rss_mb"] + slope * max(0, frames_10_min - end)
+
+
 def run_child(args):
     """Load the shipped model, erase args.clip into args.output; print a JSON line."""
     from logo_eraser import models, videos
@@ -187,14 +215,21 @@ def run_child(args):
     start = time.perf_counter()
     weights = models.SHIPPED_WEIGHTS_PATH
     model = models.load_eraser_model(weights, models.eraser_config_for(weights))
+    # Warm-up: the first detection at each input size builds TensorFlow's graphs (seconds),
+    # paid once per process, not per frame; counted with the load.
+    import av
+    with av.open(args.clip) as container:
+        context = container.streams.video[0].codec_context
+        blank = np.zeros((context.height, context.width, 3), np.uint8)
+    model.detect_multiscale([blank], verbose=0)
     load_s = time.perf_counter() - start
-    rss_samples = []
+    rss_samples = {}
     original_run = videos.VideoEraser.run
 
     def sampled_run(self, frames):
         for count, item in enumerate(original_run(self, frames), start=1):
-            if count in (1, args.frames // 10 or 1):
-                rss_samples.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            if count in (args.frames // 2, args.frames):
+                rss_samples[count] = current_rss_mb()
             yield item
 
     videos.VideoEraser.run = sampled_run
@@ -205,7 +240,7 @@ def run_child(args):
     print(json.dumps({"frames": record["frames"], "seconds": elapsed, "load_s": load_s,
                       "key_frames": record["key_frames"], "tracks": len(record["tracks"]),
                       "hold": record["hold"],
-                      "rss_early_mb": rss_samples[-1] if rss_samples else None,
+                      "rss_samples_mb": rss_samples,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
@@ -248,8 +283,8 @@ def main(argv=None):
         results = []
         print(f"{os.cpu_count()} CPUs; clips of {args.seconds:g} s at {FPS} fps; shipped model")
         print(f"{'clip':>10} {'detect every':>12} {'fps':>6} {'model load':>10} "
-              f"{'peak RSS':>9} {'RSS at 10%':>10} {'not hidden':>10} {'flashes':>7} "
-              f"{'tracks':>6}")
+              f"{'peak RSS':>9} {'RSS half/end':>13} {'10 min':>7} {'not hidden':>10} "
+              f"{'flashes':>7} {'tracks':>6}")
         for height in args.heights:
             width = int(round(height * 16 / 9 / 2)) * 2
             clip = folder / f"clip_{height}p.mp4"
@@ -261,11 +296,16 @@ def main(argv=None):
                 result = dict(run, height=height, width=width, detect_every=detect_every,
                               fps=run["frames"] / run["seconds"],
                               not_hidden=1 - float(np.mean(flags)),
-                              flashes=flashes(flags, run["hold"]))
+                              flashes=flashes(flags, run["hold"]),
+                              peak_rss_10_min_mb=ten_minute_peak(run))
                 results.append(result)
+                ten_min = (f"{result['peak_rss_10_min_mb']:5.0f}MB"
+                           if result["peak_rss_10_min_mb"] is not None else "-")
+                half_end = "/".join(f"{v:.0f}" for _, v in
+                                    sorted(run["rss_samples_mb"].items(), key=lambda i: int(i[0])))
                 print(f"{f'{width}x{height}':>10} {detect_every:>12} {result['fps']:6.2f} "
-                      f"{run['load_s']:9.1f}s {run['peak_rss_mb']:7.0f}MB "
-                      f"{run['rss_early_mb'] or 0:8.0f}MB {result['not_hidden']:10.3f} "
+                      f"{run['load_s']:9.1f}s {run['peak_rss_mb']:7.0f}MB {half_end:>11}MB "
+                      f"{ten_min:>7} {result['not_hidden']:10.3f} "
                       f"{result['flashes']:>7} {run['tracks']:>6}")
         if args.json:
             pathlib.Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

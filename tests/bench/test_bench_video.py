@@ -44,3 +44,12 @@ def test_clip_boxes_and_hidden_flags(tmp_path):
     # Frames 1, 3, 5, 7 are shown between hidden ones; 9 has none after it.
     assert bench_video.flashes(flags, hold=1) == 4
     assert bench_video.flashes(np.ones(10, bool).tolist(), hold=3) == 0
+
+
+def test_ten_minute_memory_extrapolation():
+    flat = {"peak_rss_mb": 1000.0, "rss_samples_mb": {"100": 950.0, "200": 949.0}}
+    assert bench_video.ten_minute_peak(flat) == 1000.0
+    growing = {"peak_rss_mb": 1000.0, "rss_samples_mb": {"100": 900.0, "200": 910.0}}
+    assert bench_video.ten_minute_peak(growing) == 1000.0 + 0.1 * (15000 - 200)
+    short = {"peak_rss_mb": 1000.0, "rss_samples_mb": {"12": 900.0, "25": 901.0}}
+    assert bench_video.ten_minute_peak(short) is None
