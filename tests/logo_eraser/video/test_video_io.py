@@ -211,3 +211,46 @@ def test_unusable_files_raise_one_line_naming_the_file(tmp_path, clip_maker, cas
             list(reader.frames())
     message = str(error.value)
     assert "\n" not in message and str(path) in message and expected in message
+
+
+def _clip_with_subtitles(path):
+    """A 1-second MKV with an SRT subtitle stream of two cues."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 96, 64, "yuv420p"
+        subtitles = container.add_mux_stream("subrip")
+        subtitles.time_base = fractions.Fraction(1, 1000)
+        for index in range(25):
+            pixels = np.full((64, 96, 3), index * 8, np.uint8)
+            for packet in video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for start, text in ((0, "hello"), (500, "world")):
+            packet = av.Packet(text.encode())
+            packet.pts = packet.dts = start
+            packet.duration = 400
+            packet.time_base = fractions.Fraction(1, 1000)
+            packet.stream = subtitles
+            container.mux(packet)
+        for packet in video.encode(None):
+            container.mux(packet)
+
+
+def subtitle_cues(path):
+    with av.open(str(path)) as container:
+        if not container.streams.subtitles:
+            return []
+        stream = container.streams.subtitles[0]
+        return [(bytes(p), float(p.pts * p.time_base)) for p in container.demux(stream) if p.size]
+
+
+def test_subtitles_are_copied_where_the_container_takes_them(tmp_path):
+    source = tmp_path / "talk.mkv"
+    _clip_with_subtitles(source)
+    assert subtitle_cues(source) == [(b"hello", 0.0), (b"world", 0.5)]
+    _, writer = rewrite(source, tmp_path / "out.mkv")
+    assert writer.skipped_streams == []
+    assert subtitle_cues(tmp_path / "out.mkv") == subtitle_cues(source)
+    # MP4 takes no SRT: left out, said so, the video still written.
+    _, writer = rewrite(source, tmp_path / "out.mp4")
+    assert writer.skipped_streams == ["subtitle stream 1 (srt)"]
+    assert subtitle_cues(tmp_path / "out.mp4") == []
