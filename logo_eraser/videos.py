@@ -17,8 +17,10 @@ Temporal consistency (see `logo_eraser.tracking`):
 * a box that was carried rather than detected is grown by CARRIED_MARGIN_FRACTION of its size,
   since flow can lag a few pixels;
 * the mosaic is stable: each track has its own grid of block colours, anchored to its box (the
-  blocks move and scale with the logo), set from the block means of its first detection and
-  smoothed at each later one (TILE_SMOOTHING); nothing is drawn anew at random each frame.
+  blocks move and scale with the logo); each block's colour is that of one point picked at
+  random (seeded) inside it at the first detection, as the photo mosaic, and followed at the
+  same point at later detections with smoothing (TILE_SMOOTHING); nothing is drawn anew at
+  random each frame.
   Blur, solid and inpaint are computed per frame from the track's region (`hiding`).
 
 Memory: one decoded frame plus the held-back ones (``detect_every - 1`` RGB frames) and the
@@ -107,20 +109,31 @@ def _grown_box_pixels(rgb, box, dilate):
                               cv2.BORDER_REPLICATE)
 
 
-def update_tile(track, rgb, box, dilate):
+def update_tile(track, rgb, box, dilate, seed=DEFAULT_SEED):
     """Set or smooth the track's mosaic colours from frame ``rgb`` where it was detected at
-    ``box`` ([4] int px): block means over the box grown by ``dilate``, on a grid fixed at the
-    track's first detection (about hiding.MOSAIC_BLOCKS_ACROSS blocks across)."""
-    pixels = _grown_box_pixels(rgb, box, dilate).astype(np.float32)
+    ``box`` ([4] int px).
+
+    The grid (about hiding.MOSAIC_BLOCKS_ACROSS blocks across the box grown by ``dilate``) and
+    the point each block takes its colour from (random inside the block, as the photo mosaic,
+    seeded by ``seed`` and the track's id) are fixed at the track's first detection, relative
+    to the box; later detections move the colours towards the same points' new colours by
+    TILE_SMOOTHING. ``track.style_state``: {"picks": [rows, cols, 2] 0..1, "colours":
+    [rows, cols, 3] float32}."""
+    pixels = _grown_box_pixels(rgb, box, dilate)
+    height, width = pixels.shape[:2]
     if track.style_state is None:
         block = hiding.mosaic_block_size(box)
-        rows = max(1, -(-pixels.shape[0] // block))
-        cols = max(1, -(-pixels.shape[1] // block))
-        track.style_state = cv2.resize(pixels, (cols, rows), interpolation=cv2.INTER_AREA)
-        return
-    rows, cols = track.style_state.shape[:2]
-    means = cv2.resize(pixels, (cols, rows), interpolation=cv2.INTER_AREA)
-    track.style_state = (1 - TILE_SMOOTHING) * track.style_state + TILE_SMOOTHING * means
+        rows, cols = max(1, -(-height // block)), max(1, -(-width // block))
+        rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, track.id])
+        track.style_state = {"picks": rng.random((rows, cols, 2)), "colours": None}
+    picks = track.style_state["picks"]
+    rows, cols = picks.shape[:2]
+    ys = ((np.arange(rows)[:, None] + picks[..., 0]) * (height / rows)).astype(int)
+    xs = ((np.arange(cols)[None, :] + picks[..., 1]) * (width / cols)).astype(int)
+    colours = pixels[np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)].astype(np.float32)
+    previous = track.style_state["colours"]
+    track.style_state["colours"] = (colours if previous is None else
+                                    (1 - TILE_SMOOTHING) * previous + TILE_SMOOTHING * colours)
 
 
 def paint_tile(output, track, box, hidden, rows, cols, dilate):
@@ -130,7 +143,7 @@ def paint_tile(output, track, box, hidden, rows, cols, dilate):
     carried box's margin) extends the edge blocks."""
     y1, x1 = int(box[0]) - dilate, int(box[1]) - dilate
     y2, x2 = int(box[2]) + dilate, int(box[3]) + dilate
-    tile = np.clip(np.rint(track.style_state), 0, 255).astype(np.uint8)
+    tile = np.clip(np.rint(track.style_state["colours"]), 0, 255).astype(np.uint8)
     painted = cv2.resize(tile, (max(1, x2 - x1), max(1, y2 - y1)),
                          interpolation=cv2.INTER_NEAREST)
     top, left = max(0, y1 - rows.start), max(0, x1 - cols.start)
@@ -184,7 +197,7 @@ class VideoEraser:
     model: a loaded eraser model (``detect_multiscale`` and ``config``); detect_every: frames
     between key frames (1: detect every frame); hold: frames a missed logo stays hidden; style,
     region, keep_class_ids, dilate, seed, image_sizes: as photos.erase_logos (``seed`` seeds
-    no style here: the mosaic is the stable per-track one); rotation: the video's display
+    the mosaic's picks, once per track, see update_tile); rotation: the video's display
     rotation in degrees (detection runs on upright frames, see detect_upright).
     `run(frames)` yields (VideoFrame, hidden [H, W, 3] uint8) in order; afterwards ``tracker``
     holds the tracks, ``key_frames`` the count of detector runs and ``scene_cuts`` the frame
@@ -269,7 +282,7 @@ class VideoEraser:
                 later = held_grey
         for track in [t for t, _ in matched] + new:
             if track.hidden and self.style == "mosaic":
-                update_tile(track, frame.rgb, _int_box(track.box), self.dilate)
+                update_tile(track, frame.rgb, _int_box(track.box), self.dilate, self.seed)
         # A track missed here past its lifetime ends now, without a box in this frame.
         for track in self.tracker.expire(index):
             track.boxes.pop(index, None)
