@@ -8,9 +8,10 @@ and the mask of its latest detection, cropped to the box (scaled to the box each
   best pair first, same class only; a detection matching no track starts one.
 * Between key frames (``--detect-every N``) a box is carried by `flow_shift`: the median
   Lucas-Kanade optical flow of corner points inside it (OpenCV), on a small grey copy of the
-  frame; the video pipeline replaces those guesses by linear interpolation when the track is
-  detected again at the next key frame, and carries a new track back by flow over the frames
-  buffered before it.
+  frame; when the track is detected again at the next key frame, the video pipeline corrects
+  those guesses by spreading the flow's drift (detection minus carried box) linearly over the
+  frames between (with no usable flow this is linear interpolation between the detections),
+  and carries a new track back by flow over the frames buffered before it.
 * A track missed by the detector stays (and stays hidden) until it has gone ``hold`` frames
   without a detection, and at least until the next key frame (`Tracker.expire`).
 * `SceneCuts` finds cuts (Bhattacharyya distance between grey histograms of consecutive
@@ -75,13 +76,6 @@ def box_iou(boxes_a, boxes_b):
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
-def interpolate_boxes(box_a, box_b, steps):
-    """Boxes [steps - 1, 4] linearly between box_a (step 0) and box_b (step ``steps``),
-    exclusive of both: the frames between two detections ``steps`` frames apart."""
-    weights = np.arange(1, steps, dtype=np.float64)[:, None] / float(steps)
-    return (1 - weights) * np.asarray(box_a, np.float64) + weights * np.asarray(box_b, np.float64)
 
 
 def flow_shift(box, grey_from, grey_to, scale):

@@ -21,12 +21,6 @@ def test_box_iou():
     np.testing.assert_allclose(iou, [[1, 0, 0], [0.5, 0.5, 0]])
 
 
-def test_interpolate_boxes_between_two_detections():
-    boxes = tracking.interpolate_boxes([0, 0, 10, 10], [0, 40, 10, 50], 4)
-    np.testing.assert_allclose(boxes[:, 1], [10, 20, 30])
-    assert boxes.shape == (3, 4)
-
-
 def textured(height, width, seed=0):
     rng = np.random.default_rng(seed)
     noise = rng.integers(0, 256, (height // 4, width // 4), dtype=np.uint8)
