@@ -35,9 +35,11 @@ import numpy as np
 
 from mrcnn.cli import UsageError, one_line
 
-# Extensions taken as video; the output format follows the output's extension.
-VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
-OUTPUT_VIDEO_EXTENSIONS = VIDEO_EXTENSIONS
+# Extensions written (the output format follows the output's extension), and those taken as
+# video on input when the content does not say (any container FFmpeg reads is read).
+OUTPUT_VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
+VIDEO_EXTENSIONS = OUTPUT_VIDEO_EXTENSIONS + (".ts", ".mts", ".m2ts", ".mpg", ".mpeg", ".3gp",
+                                              ".flv", ".wmv", ".ogv")
 # FFmpeg muxer per output extension (the output is first written to a .tmp file).
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
           ".avi": "avi"}

@@ -254,3 +254,15 @@ def test_subtitles_are_copied_where_the_container_takes_them(tmp_path):
     _, writer = rewrite(source, tmp_path / "out.mp4")
     assert writer.skipped_streams == ["subtitle stream 1 (srt)"]
     assert subtitle_cues(tmp_path / "out.mp4") == []
+
+
+@pytest.mark.parametrize("name, codec", [("clip.mov", "libx264"), ("clip.mkv", "libx264"),
+                                         ("clip.avi", "mpeg4"), ("clip.ts", "libx264"),
+                                         ("clip.webm", "libvpx-vp9")])
+def test_common_containers_are_read(tmp_path, clip_maker, video_helpers, name, codec):
+    clip = clip_maker(tmp_path / name, frames=8, codec=codec, audio=name != "clip.webm")
+    assert video_io.is_video(str(clip.path))
+    rewrite(clip.path, tmp_path / "out.mp4")
+    frames = video_helpers.decode_frames(tmp_path / "out.mp4")
+    assert len(frames) == 8
+    assert np.abs(frames[4].astype(int) - clip.frames[4]).mean() < 8
