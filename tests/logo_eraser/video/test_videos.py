@@ -255,12 +255,16 @@ def test_rotated_phone_video_keeps_its_rotation(tmp_path, clip_maker, stub_model
         assert next(container.decode(video=0)).rotation == 90
 
 
-def test_same_seed_same_output_and_the_seed_changes_the_mosaic(tmp_path, moving_logo_clip,
-                                                               stub_model_class, video_helpers):
+def test_same_seed_same_output_and_the_seed_changes_the_mosaic(moving_logo_clip,
+                                                               stub_model_class):
+    """The hidden frames (before encoding: x264's threads need not be bit-exact) depend on the
+    seed only."""
+    from logo_eraser.video_io import open_video
+
     outputs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        erase(stub_model_class(moving_logo_clip), moving_logo_clip, tmp_path / f"{name}.mp4",
-              seed=seed)
-        outputs[name] = np.stack(video_helpers.decode_frames(tmp_path / f"{name}.mp4"))
+        with open_video(str(moving_logo_clip.path)) as reader:
+            eraser = videos.VideoEraser(stub_model_class(moving_logo_clip), hold=12, seed=seed)
+            outputs[name] = np.stack([rgb for _, rgb in eraser.run(reader.frames())])
     assert np.array_equal(outputs["a"], outputs["b"])
     assert not np.array_equal(outputs["a"], outputs["c"])
