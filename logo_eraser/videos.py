@@ -50,8 +50,15 @@ HOLD_SECONDS = 0.5
 FLOW_SIDE = 320
 # A carried (not detected) box is grown by this fraction of its longer side, at least 2 px.
 CARRIED_MARGIN_FRACTION = 0.05
-# Mosaic colours: weight of a new detection's block means against the track's running colours.
+# Mosaic colours: weight of a new detection's colours against the track's running colours.
 TILE_SMOOTHING = 0.25
+# The mosaic grid follows a smoothed box, so that a detector's wobbling boxes do not resize and
+# shift the blocks every frame: its centre by an alpha-beta filter (constant velocity: no lag
+# behind a logo moving steadily), its size by an exponential average (weight of the new box).
+# The region hidden is the frame's own; the grid's edge blocks extend to cover it.
+GRID_CENTRE_ALPHA = 0.3
+GRID_CENTRE_BETA = 0.05
+GRID_SIZE_SMOOTHING = 0.3
 
 
 def default_hold(fps):
@@ -134,6 +141,30 @@ def update_tile(track, rgb, box, dilate, seed=DEFAULT_SEED):
     previous = track.style_state["colours"]
     track.style_state["colours"] = (colours if previous is None else
                                     (1 - TILE_SMOOTHING) * previous + TILE_SMOOTHING * colours)
+
+
+def grid_box(track, box, store=True):
+    """The box ([4] int px) the track's mosaic grid spans in this frame: ``box`` ([4] float px)
+    with its centre and size smoothed over the frames painted so far (kept in
+    ``track.style_state["grid"]`` when ``store``: once per painted frame, in order)."""
+    box = np.asarray(box, dtype=np.float64)
+    centre, size = (box[:2] + box[2:]) / 2, box[2:] - box[:2]
+    velocity, count = np.zeros(2), 1
+    previous = (track.style_state or {}).get("grid")
+    if previous is not None:
+        old_centre, old_size, old_velocity, count = previous
+        if count == 1:  # the second frame starts the velocity, from the first two boxes
+            velocity = centre - old_centre
+        else:
+            predicted = old_centre + old_velocity
+            residual = centre - predicted
+            centre = predicted + GRID_CENTRE_ALPHA * residual
+            velocity = old_velocity + GRID_CENTRE_BETA * residual
+        size = (1 - GRID_SIZE_SMOOTHING) * old_size + GRID_SIZE_SMOOTHING * size
+        count += 1
+    if store:
+        track.style_state["grid"] = (centre, size, velocity, count)
+    return _int_box(np.concatenate([centre - size / 2, centre + size / 2]))
 
 
 def paint_tile(output, track, box, hidden, rows, cols, dilate):
@@ -282,7 +313,9 @@ class VideoEraser:
                 later = held_grey
         for track in [t for t, _ in matched] + new:
             if track.hidden and self.style == "mosaic":
-                update_tile(track, frame.rgb, _int_box(track.box), self.dilate, self.seed)
+                # Colours picked on the grid as it will be painted (smoothed), not the raw box.
+                update_tile(track, frame.rgb, grid_box(track, track.box, store=False),
+                            self.dilate, self.seed)
         # A track missed here past its lifetime ends now, without a box in this frame.
         for track in self.tracker.expire(index):
             track.boxes.pop(index, None)
@@ -326,7 +359,8 @@ class VideoEraser:
             rows, cols, hidden = hiding.instance_region(mask, boxes[order], shape, self.dilate,
                                                         0, self.region)
             if hidden.any():
-                paint_tile(output, track, _int_box(box), hidden, rows, cols, self.dilate)
+                paint_tile(output, track, grid_box(track, box), hidden, rows, cols,
+                           self.dilate)
         return output
 
 

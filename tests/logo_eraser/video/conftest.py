@@ -149,8 +149,9 @@ class StubModel:
     indices it was asked about in ``asked``. class_id: the class it reports (1: "logo")."""
 
     def __init__(self, clip, miss=lambda index: False, class_id=1,
-                 class_names=("BG", "logo"), side=128, rotation=0):
+                 class_names=("BG", "logo"), side=128, rotation=0, jitter=0):
         self.clip = clip
+        self.jitter = jitter  # px: each box edge moved by up to this much (seeded by the frame)
         self.turns = (rotation // 90) % 4  # the clip's display rotation: images come upright
         self.miss = miss
         self.class_id = class_id
@@ -196,6 +197,11 @@ class StubModel:
         y1, x1, y2, x2 = box
         masks = np.zeros((height, width, 1), bool)
         masks[y1:y2, x1:x2, 0] = self.clip.logo_alpha > 0.3
+        if self.jitter:  # a real detector's boxes wobble from frame to frame
+            shift = np.random.default_rng(index).integers(-self.jitter, self.jitter + 1, 4)
+            y1, x1 = max(0, y1 + shift[0]), max(0, x1 + shift[1])
+            y2, x2 = min(height, y2 + shift[2]), min(width, x2 + shift[3])
+            box = (y1, x1, y2, x2)
         return {"rois": np.array([box], np.int32), "class_ids": np.array([self.class_id], np.int32),
                 "scores": np.array([0.95], np.float32), "masks": masks}
 
