@@ -17,7 +17,8 @@ Temporal consistency (see `logo_eraser.tracking`):
 * a box that was carried rather than detected is grown by CARRIED_MARGIN_FRACTION of its size,
   since flow can lag a few pixels;
 * the mosaic is stable: each track has its own grid of block colours, anchored to its box (the
-  blocks move and scale with the logo); each block's colour is that of one point picked at
+  blocks move and scale with the logo; the box smoothed over frames, `grid_box`, so that a
+  detector's wobble does not shift them); each block's colour is that of one point picked at
   random (seeded) inside it at the first detection, as the photo mosaic, and followed at the
   same point at later detections with smoothing (TILE_SMOOTHING); nothing is drawn anew at
   random each frame.
