@@ -179,6 +179,25 @@ def flashes(flags, hold):
     return count
 
 
+def write_strip(path, source, output, count=4, width=1600):
+    """A PNG of ``count`` evenly spaced frames: ``source`` above, ``output`` below, ``width``
+    px wide."""
+    import av
+    import cv2
+
+    from mrcnn.image_io import write_image_atomic
+
+    rows = []
+    for video in (source, output):
+        with av.open(str(video)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        picks = np.linspace(0, len(frames) - 1, count + 2).round().astype(int)[1:-1]
+        rows.append(np.concatenate([frames[i] for i in picks], axis=1))
+    strip = np.concatenate(rows, axis=0)
+    height = round(strip.shape[0] * width / strip.shape[1])
+    write_image_atomic(path, cv2.resize(strip, (width, height), interpolation=cv2.INTER_AREA))
+
+
 ############################################################
 #  One run (in a fresh process)
 ############################################################
@@ -265,6 +284,9 @@ def main(argv=None):
                         help=f"values to compare (default: 1 and the default, "
                         f"{videos.DEFAULT_DETECT_EVERY})")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--strip", metavar="PNG",
+                        help="also write a before/after strip (4 frames of the first clip, "
+                        "input above, output of the last --detect-every value below)")
     parser.add_argument("--keep-files", metavar="FOLDER",
                         help="write the clips and outputs here (default: a temporary folder)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -307,6 +329,8 @@ def main(argv=None):
                       f"{run['load_s']:9.1f}s {run['peak_rss_mb']:7.0f}MB {half_end:>11}MB "
                       f"{ten_min:>7} {result['not_hidden']:10.3f} "
                       f"{result['flashes']:>7} {run['tracks']:>6}")
+            if args.strip and height == args.heights[0]:
+                write_strip(args.strip, clip, output)
         if args.json:
             pathlib.Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -53,3 +53,13 @@ def test_ten_minute_memory_extrapolation():
     assert bench_video.ten_minute_peak(growing) == 1000.0 + 0.1 * (15000 - 200)
     short = {"peak_rss_mb": 1000.0, "rss_samples_mb": {"12": 900.0, "25": 901.0}}
     assert bench_video.ten_minute_peak(short) is None
+
+
+def test_before_after_strip(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    bench_video.make_clip(clip, 320, 180, 0.4)
+    bench_video.write_strip(tmp_path / "strip.png", clip, clip, count=4, width=640)
+    from mrcnn.image_io import read_image
+    strip = read_image(tmp_path / "strip.png")
+    assert strip.shape == (180, 640, 3)  # 4 frames of 320x180 side by side, two rows, halved
+    np.testing.assert_allclose(strip[:90].astype(int), strip[90:], atol=2)
