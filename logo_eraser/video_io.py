@@ -147,11 +147,18 @@ class VideoReader:
 
     def _check_and_start(self):
         path = self.path
-        if not self.container.streams.video:
-            kinds = sorted({stream.type for stream in self.container.streams})
+        # A cover picture attached to a song is a "video" stream of one still: not a video.
+        pictures = av.stream.Disposition.attached_pic | av.stream.Disposition.still_image
+        videos = [stream for stream in self.container.streams.video
+                  if not stream.disposition & pictures]
+        if not videos:
+            kinds = sorted({stream.type for stream in self.container.streams
+                            if stream not in self.container.streams.video})
             raise VideoReadError(f"cannot read video {path}: it has no video stream"
-                                 + (f" (only {', '.join(kinds)})" if kinds else ""))
-        self.stream = self.container.streams.video[0]
+                                 + (f" (only {', '.join(kinds)}" if kinds else "")
+                                 + (" and a cover picture" if self.container.streams.video
+                                    else "") + (")" if kinds else ""))
+        self.stream = videos[0]
         if self.stream.codec_context is None:
             raise VideoReadError(f"cannot read video {path}: FFmpeg has no decoder for its "
                                  f"video codec")

@@ -153,6 +153,27 @@ def _audio_only(path):
             container.mux(packet)
 
 
+def _song_with_cover(path):
+    """An MP3 with a cover picture (a one-packet PNG "video" stream marked attached_pic)."""
+    import io
+
+    from PIL import Image
+    with av.open(str(path), "w", format="mp3") as container:
+        audio = container.add_stream("libmp3lame", rate=44100)
+        cover = container.add_mux_stream("png", width=32, height=32)
+        cover.disposition = av.stream.Disposition.attached_pic
+        buffer = io.BytesIO()
+        Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(buffer, "PNG")
+        packet = av.Packet(buffer.getvalue())
+        packet.stream, packet.pts, packet.dts = cover, 0, 0
+        container.mux(packet)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 44100), np.float32), format="fltp",
+                                           layout="mono")
+        frame.sample_rate = 44100
+        for packet in list(audio.encode(frame)) + list(audio.encode(None)):
+            container.mux(packet)
+
+
 def _unknown_codec_avi(path, clip_maker):
     clip_maker(path, frames=3, codec="mpeg4", audio=False, container_format="avi")
     data = path.read_bytes()
@@ -188,12 +209,13 @@ def _truncated_faststart(path):
     ("truncated", "truncated or damaged"),
     ("truncated_faststart", "truncated or damaged (decoded"),
     ("audio_only", "no video stream (only audio)"),
+    ("cover_art", "no video stream (only audio and a cover picture)"),
     ("zero_frames", "has no frames"),
     ("unknown_codec", "no decoder"),
 ])
 def test_unusable_files_raise_one_line_naming_the_file(tmp_path, clip_maker, case, expected):
-    path = tmp_path / {"zero_frames": "empty.avi", "unknown_codec": "odd.avi"}.get(case,
-                                                                                  "bad.mp4")
+    path = tmp_path / {"zero_frames": "empty.avi", "unknown_codec": "odd.avi",
+                       "cover_art": "song.mp4"}.get(case, "bad.mp4")
     if case == "text":
         path.write_text("hello\nworld\n")
     elif case == "truncated":
@@ -202,6 +224,8 @@ def test_unusable_files_raise_one_line_naming_the_file(tmp_path, clip_maker, cas
         _truncated_faststart(path)
     elif case == "audio_only":
         _audio_only(path)
+    elif case == "cover_art":
+        _song_with_cover(path)
     elif case == "zero_frames":
         _zero_frame_avi(path)
     else:
