@@ -271,3 +271,20 @@ def test_same_seed_same_output_and_the_seed_changes_the_mosaic(moving_logo_clip,
             outputs[name] = np.stack([rgb for _, rgb in eraser.run(reader.frames())])
     assert np.array_equal(outputs["a"], outputs["b"])
     assert not np.array_equal(outputs["a"], outputs["c"])
+
+
+def test_4k_video(tmp_path, clip_maker, stub_model_class, video_helpers):
+    """A 3840x2160 clip (3 frames): same size out, the mark hidden."""
+    clip = clip_maker(tmp_path / "uhd.mp4", width=3840, height=2160, frames=3, logo_size=480,
+                      audio=False)
+    output = tmp_path / "out.mp4"
+    record = erase(stub_model_class(clip), clip, output, detect_every=2)
+    assert record["frames"] == 3 and (record["width"], record["height"]) == (3840, 2160)
+    with av.open(str(clip.path)) as before, av.open(str(output)) as after:
+        pairs = zip(before.decode(video=0), after.decode(video=0), clip.boxes, strict=True)
+        for frame_in, frame_out, box in pairs:
+            pixels_out = frame_out.to_ndarray(format="rgb24")
+            assert pixels_out.shape == (2160, 3840, 3)
+            correlation = video_helpers.detail_correlation(frame_in.to_ndarray(format="rgb24"),
+                                                           pixels_out, box)
+            assert correlation < HIDDEN_NCC
