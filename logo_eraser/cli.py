@@ -113,8 +113,9 @@ def build_parser(prog=None):
                        f"them (default: {videos.DEFAULT_DETECT_EVERY}; 1: every frame, slower)")
     video.add_argument("--hold", type=non_negative_int, metavar="FRAMES",
                        help="keep a logo hidden, following its track, for this many frames "
-                       "after the detector last found it, so a missed frame never shows it "
-                       f"(default: {videos.HOLD_SECONDS:g} s of frames, e.g. 12 at 25 fps)")
+                       "after the detector last found it (and at least until its next run), "
+                       "so a missed frame never shows it (default: "
+                       f"{videos.HOLD_SECONDS:g} s of frames, e.g. 12 at 25 fps)")
     video.add_argument("--crf", type=crf_value, default=video_io.DEFAULT_CRF,
                        help="video quality, 0 (lossless) to 51, lower is better and larger "
                        f"(default: {video_io.DEFAULT_CRF}, no visible loss)")
