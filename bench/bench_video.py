@@ -45,7 +45,6 @@ ICONS = REPO_ROOT / "logo_eraser" / "synth" / "data" / "icons"
 MANIFEST = REPO_ROOT / "logo_eraser" / "synth" / "data" / "manifest.json"
 FPS = 25
 SAMPLE_RATE = 48000
-HIGH_PASS_FRACTION = 0.1  # as bench/bench_real_photos.py
 HIDDEN_NCC = 0.5
 # The 10-minute memory extrapolation needs at least this many frames in the run's second half.
 MIN_SLOPE_FRAMES = 50
@@ -137,21 +136,12 @@ def make_clip(path, width, height, seconds, logo="adidas"):
 ############################################################
 
 def detail_correlation(before, after, box):
-    """NCC of the high-passed grey box before and after (bench_real_photos' measure)."""
-    import cv2
+    """NCC of the high-passed grey box (y1, x1, y2, x2) before and after: bench_real_photos'
+    measure, on a box."""
+    from mrcnn.testing import load_script_module
 
-    y1, x1, y2, x2 = box
-    sigma = max(1.0, HIGH_PASS_FRACTION * min(y2 - y1, x2 - x1))
-
-    def high_passed(pixels):
-        grey = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY).astype(np.float64)
-        return grey - cv2.GaussianBlur(grey, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT)
-
-    a = high_passed(before[y1:y2, x1:x2]).ravel()
-    b = high_passed(after[y1:y2, x1:x2]).ravel()
-    a, b = a - a.mean(), b - b.mean()
-    denominator = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+    real_photos = load_script_module(pathlib.Path(__file__).with_name("bench_real_photos.py"))
+    return real_photos.detail_correlation(before, after, {"box": [int(v) for v in box]})
 
 
 def hidden_flags(source, output, boxes):

@@ -20,11 +20,12 @@ import pytest
 from PIL import Image
 
 from mrcnn.config import Config as MrcnnConfig
+from mrcnn.testing import load_script_module
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 BACKGROUND = REPO_ROOT / "images" / "sample_image_0.jpg"
 ICONS = REPO_ROOT / "logo_eraser" / "synth" / "data" / "icons"
-HIGH_PASS_FRACTION = 0.1  # as bench/bench_real_photos.py
+_REAL_PHOTOS_BENCH = load_script_module(REPO_ROOT / "bench" / "bench_real_photos.py")
 SAMPLE_RATE = 48000
 
 
@@ -129,18 +130,8 @@ def audio_packets(path):
 def detail_correlation(before, after, box):
     """NCC of the high-passed grey ``box`` (y1, x1, y2, x2) before and after: 1 untouched,
     about 0 once its detail is gone (bench/bench_real_photos.py's measure, on a box)."""
-    y1, x1, y2, x2 = box
-    sigma = max(1.0, HIGH_PASS_FRACTION * min(y2 - y1, x2 - x1))
-
-    def high_passed(pixels):
-        grey = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY).astype(np.float64)
-        return grey - cv2.GaussianBlur(grey, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT)
-
-    a = high_passed(before[y1:y2, x1:x2]).ravel()
-    b = high_passed(after[y1:y2, x1:x2]).ravel()
-    a, b = a - a.mean(), b - b.mean()
-    denominator = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+    return _REAL_PHOTOS_BENCH.detail_correlation(before, after,
+                                                 {"box": [int(v) for v in box]})
 
 
 class StubModel:
