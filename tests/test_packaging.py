@@ -18,6 +18,7 @@ CONSOLE_COMMANDS = {
     "logo-synth": "logo_eraser.synth.cli:main",
     "logo-train": "logo_eraser.training:main",
     "mrcnn-demo": "mrcnn.demo:main",
+    "mrcnn-export": "mrcnn.export.cli:main",
 }
 # Data files the installed code reads (found relative to the packages, never the checkout).
 PACKAGE_DATA = (
@@ -80,7 +81,7 @@ def test_wheel_declares_the_console_commands_and_the_dependencies(wheel):
                     "scikit-image", "matplotlib", "pycocotools", "tqdm", "av"):
         assert package in unconditional
     extras = {re.search(r'extra == "([^"]+)"', item).group(1) for item in requires if ";" in item}
-    assert {"cpu", "gpu", "train", "dev"} <= extras
+    assert {"cpu", "gpu", "train", "dev", "export"} <= extras
     # Training-only packages are not forced on eraser users.
     assert "albumentations" not in unconditional and "tensorboard" not in unconditional
 

@@ -51,6 +51,27 @@ class PhotoDetector(tf.Module):
             photo_spec(height, width))
 
 
+def frozen_function(model, height=None, width=None, portable_layers=False,
+                    lower_control_flow=True):
+    """``model``'s photo detector for [height, width, 3] photos (None: any size) as a concrete
+    function with its weights and captured tensors folded into constants: what the TFLite and
+    ONNX converters take. portable_layers: build it with the layers of
+    ``mrcnn.export.portable_layers`` (TFLite builtin ops only). lower_control_flow: turn
+    While/If into TF1 control flow (what the TFLite converter takes; tf2onnx wants False)."""
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+
+    keras_model = model.keras_model
+    if portable_layers:
+        from .portable_layers import with_portable_layers
+
+        keras_model = with_portable_layers(keras_model)
+    detector = PhotoDetector(keras_model, model.config)
+    return convert_variables_to_constants_v2(detector.function_for(height, width),
+                                             lower_control_flow=lower_control_flow,
+                                             aggressive_inlining=not lower_control_flow)
+
+
 def export_saved_model(model, path):
     """Write ``model`` (a ``MaskRCNN`` in inference mode) as a SavedModel folder at ``path``
     with the ``serving_default`` signature described in the module docstring."""

@@ -1,0 +1,157 @@
+"""Layers computed with TFLite builtin ops only, swapped into a model for the TFLite export.
+
+ROIAlign from gathers only, for a runtime that lacks TensorFlow's own kernels:
+
+``PyramidROIAlign`` (``mrcnn.modeling.roi_align``) splits the boxes by pyramid level with
+``tf.dynamic_partition`` / ``tf.dynamic_stitch`` and samples with ``tf.image.crop_and_resize``:
+three ops that TFLite has no builtin kernel for (they would need TF Select, whose Flex
+delegate the TFLite interpreter of the TensorFlow 2.21 pip package does not include).
+``PortablePyramidROIAlign`` computes the same values with builtin ops: the four levels'
+feature maps are flattened into one table, each box reads its own level's rows with
+``tf.gather``, and the bilinear sampling repeats ``crop_and_resize``'s arithmetic (same sample
+coordinates, same interpolation order, 0 outside the map). ``with_portable_roi_align`` swaps
+it into a built inference model, sharing every weight, together with
+``PortableGatherRows``: ``GatherRows`` without its ``tf.cond`` (after a TFLite ``IF`` the
+shape of the mask head's rows is unknown, even their rank, and the converter cannot lower the
+mask head's ``Conv2D`` to a builtin), same rows out, and ``PortableTimeDistributed``, whose
+reshapes give the converter the items' static shape.
+"""
+
+import keras
+import tensorflow as tf
+
+from ..modeling.image_meta import parse_image_meta_graph
+from ..modeling.layers import GatherRows, TimeDistributed
+from ..modeling.roi_align import PyramidROIAlign, roi_pyramid_levels
+
+
+def _sample_coordinates(starts, ends, size, samples):
+    """crop_and_resize's sample positions along one axis.
+
+    starts, ends: [n] float32 normalised box edges; size: [n] float32 feature-map size
+    (cells) of each box's level; samples: the pooled size (Python int).
+    Returns [n, samples] float32 positions in cells (may fall outside [0, size - 1]).
+    """
+    if samples > 1:
+        step = (ends - starts) * (size - 1.0) / (samples - 1)
+        return (starts * (size - 1.0))[:, None] + \
+            tf.range(samples, dtype=tf.float32)[None, :] * step[:, None]
+    return (0.5 * (starts + ends) * (size - 1.0))[:, None]
+
+
+def pyramid_crop_and_resize(feature_maps, boxes, batch_index, level_index, pool_shape):
+    """Bilinear crops of each box from its own pyramid level, as ``tf.image.crop_and_resize``.
+
+    feature_maps: list of L [batch, H_l, W_l, C] float32; boxes: [n, (y1, x1, y2, x2)]
+    normalised; batch_index: [n] int32; level_index: [n] int32 in 0..L-1; pool_shape:
+    (height, width) Python ints. Returns [n, height, width, C] float32 (0 where a sample
+    falls outside the map, crop_and_resize's extrapolation value).
+    """
+    channels = feature_maps[0].shape[-1]
+    shapes = tf.stack([tf.shape(level)[:3] for level in feature_maps])     # [L, (B, H, W)]
+    cells = shapes[:, 0] * shapes[:, 1] * shapes[:, 2]
+    offsets = tf.concat([[0], tf.cumsum(cells)[:-1]], axis=0)
+    table = tf.concat([tf.reshape(level, [-1, channels]) for level in feature_maps], axis=0)
+
+    heights = tf.gather(shapes[:, 1], level_index)
+    widths = tf.gather(shapes[:, 2], level_index)
+    base = tf.gather(offsets, level_index) + batch_index * heights * widths    # [n]
+    heights_f = tf.cast(heights, tf.float32)
+    widths_f = tf.cast(widths, tf.float32)
+    ys = _sample_coordinates(boxes[:, 0], boxes[:, 2], heights_f, pool_shape[0])  # [n, ph]
+    xs = _sample_coordinates(boxes[:, 1], boxes[:, 3], widths_f, pool_shape[1])   # [n, pw]
+    valid_y = (ys >= 0.0) & (ys <= (heights_f - 1.0)[:, None])
+    valid_x = (xs >= 0.0) & (xs <= (widths_f - 1.0)[:, None])
+
+    def rows_and_lerp(positions, size):
+        low = tf.floor(positions)
+        lerp = positions - low
+        last = (size - 1)[:, None]
+        low_index = tf.clip_by_value(tf.cast(low, tf.int32), 0, last)
+        high_index = tf.clip_by_value(tf.cast(tf.math.ceil(positions), tf.int32), 0, last)
+        return low_index, high_index, lerp
+
+    top, bottom, y_lerp = rows_and_lerp(ys, heights)
+    left, right, x_lerp = rows_and_lerp(xs, widths)
+
+    def read(rows, cols):
+        index = (base[:, None, None] + rows[:, :, None] * widths[:, None, None]
+                 + cols[:, None, :])                                         # [n, ph, pw]
+        return tf.gather(table, index)                                       # [n, ph, pw, C]
+
+    x_lerp = x_lerp[:, None, :, None]
+    top_row = read(top, left)
+    top_row = top_row + (read(top, right) - top_row) * x_lerp
+    bottom_row = read(bottom, left)
+    bottom_row = bottom_row + (read(bottom, right) - bottom_row) * x_lerp
+    pooled = top_row + (bottom_row - top_row) * y_lerp[:, :, None, None]
+    valid = valid_y[:, :, None, None] & valid_x[:, None, :, None]
+    return tf.where(valid, pooled, tf.zeros_like(pooled))
+
+
+class PortablePyramidROIAlign(PyramidROIAlign):
+    """``PyramidROIAlign`` without dynamic_partition, dynamic_stitch and crop_and_resize (see
+    the module docstring); same inputs, outputs and (absent) weights."""
+
+    def call(self, inputs):
+        boxes, image_meta, feature_maps = inputs[0], inputs[1], inputs[2:]
+        image_shape = parse_image_meta_graph(image_meta)["image_shape"][0]
+        levels = roi_pyramid_levels(boxes, image_shape)
+        batch_size, num_boxes = tf.shape(boxes)[0], tf.shape(boxes)[1]
+        flat_boxes = tf.stop_gradient(tf.reshape(boxes, [-1, 4]))
+        batch_index = tf.repeat(tf.range(batch_size), num_boxes)
+        pooled = pyramid_crop_and_resize(list(feature_maps), flat_boxes, batch_index,
+                                         tf.reshape(levels, [-1]) - 2, self.pool_shape)
+        shape = tf.concat([tf.shape(boxes)[:2], tf.shape(pooled)[1:]], axis=0)
+        pooled = tf.reshape(pooled, shape)
+        pooled.set_shape(boxes.shape[:2] + self.pool_shape + (feature_maps[0].shape[-1],))
+        return pooled
+
+
+class PortableGatherRows(GatherRows):
+    """``GatherRows`` without control flow: the selected rows of ``x`` [batch, N, ...], or
+    row (0, 0) alone when none is selected, as [1, M, ...] with its trailing shape known."""
+
+    def call(self, inputs):
+        x, selector = inputs
+        selected = tf.cast(tf.where(tf.not_equal(selector, 0)), tf.int32)
+        count = tf.maximum(tf.shape(selected)[0], 1)
+        indices = tf.concat([selected, tf.zeros([1, 2], tf.int32)], axis=0)[:count]
+        rows = tf.gather_nd(x, indices)
+        rows.set_shape([None] + list(x.shape[2:]))
+        return rows[tf.newaxis]
+
+
+class PortableTimeDistributed(TimeDistributed):
+    """``TimeDistributed`` whose reshapes spell out the items' static shape (e.g. [-1, 7, 7,
+    256]) rather than computing it from ``tf.shape``: the TFLite converter's shape inference
+    otherwise loses the rank of the mask head's activations and cannot lower its convs."""
+
+    def call(self, inputs, training=None):
+        inner = list(inputs.shape[2:])
+        if any(size is None for size in inner):
+            return super().call(inputs, training=training)
+        flat = tf.reshape(inputs, [-1] + inner)
+        if isinstance(self.layer, keras.layers.BatchNormalization):
+            out = self.layer(flat, training=training)
+        else:
+            out = self.layer(flat)
+        shape = tf.shape(inputs)
+        result = tf.reshape(out, tf.concat([shape[:2], list(out.shape[1:])], axis=0))
+        result.set_shape(list(inputs.shape[:2]) + list(out.shape[1:]))
+        return result
+
+
+def with_portable_layers(keras_model):
+    """A copy of an inference ``keras.Model`` whose ``PyramidROIAlign`` and ``GatherRows``
+    layers are the portable ones above; every other layer (and so every weight) is shared."""
+    def swap(layer):
+        if type(layer) is PyramidROIAlign:
+            return PortablePyramidROIAlign(layer.pool_shape, name=layer.name)
+        if type(layer) is GatherRows:
+            return PortableGatherRows(name=layer.name)
+        if type(layer) is TimeDistributed:
+            return PortableTimeDistributed(layer.layer, name=layer.name)
+        return layer
+
+    return keras.models.clone_model(keras_model, clone_function=swap)
