@@ -156,7 +156,7 @@ def resolve_config(spec, weights_path):
 
 def apply_options(config, args):
     """The configuration with --image-size and --min-confidence applied, checked exportable."""
-    from .graph import check_exportable
+    from .exportable import check_exportable
 
     overrides = {}
     if args.image_size is not None:

@@ -10,7 +10,8 @@ as it is (put it under a numbered version folder, e.g. ``models/mask_rcnn/1``).
 
 import tensorflow as tf
 
-from .graph import check_exportable, detect_photo, network_anchors
+from .exportable import check_exportable
+from .graph import detect_photo, network_anchors
 
 SIGNATURE_NAME = "serving_default"
 INPUT_NAME = "image"
@@ -26,7 +27,7 @@ class PhotoDetector(tf.Module):
     """A ``tf.Module`` around a loaded ``MaskRCNN`` inference model that detects in one photo.
 
     keras_model: ``MaskRCNN.keras_model`` (inference mode, weights loaded); config: its
-    ``Config`` (checked by ``graph.check_exportable``). ``detect`` is the tf.function the
+    ``Config`` (checked by ``exportable.check_exportable``). ``detect`` is the tf.function the
     SavedModel signature serves; ``function_for(height, width)`` traces it for a fixed size.
     """
 

@@ -1,0 +1,267 @@
+"""mrcnn-export: SavedModel, TFLite and ONNX exports agree with MaskRCNN.detect().
+
+Each export runs in its own runtime in a fresh process where ``mrcnn`` cannot be imported
+(``tests/mrcnn/export/run_exported.py``), on photos of several sizes; its detections must match
+``detect()``'s: same count and classes, boxes IoU > 0.99, scores within 1e-3, masks IoU > 0.98.
+Models: the COCO layout (ResNet101, 81 classes, random weights written by
+``write_coco_layout_weights``) and the class-agnostic logo model on its two backbones (the small
+one and EfficientNet-Lite0), with weights generated here.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mrcnn import model as modellib
+from mrcnn.export.cli import main as export_main
+from mrcnn.image_io import read_image
+
+RUNNER = pathlib.Path(__file__).resolve().parent / "export" / "run_exported.py"
+FORMATS = ("saved_model", "tflite", "onnx")
+# The photo size the TFLite exports take (TFLite plans for one input size).
+TFLITE_SIZE = (300, 400)
+
+
+# ---------------------------------------------------------------- photos and comparison
+@pytest.fixture(scope="module")
+def photo(sample_image_path):
+    return read_image(sample_image_path)                       # 768x1024 RGB
+
+
+def photos_for(export_format, photo):
+    """Photos of several sizes (downscaled, upscaled, odd sizes); TFLite: its fixed size."""
+    if export_format == "tflite":
+        height, width = TFLITE_SIZE
+        return [photo[:height, :width], photo[200:200 + height, 500:500 + width]]
+    return [photo, photo[100:401, 150:550], photo[300:397, 600:757]]
+
+
+def box_iou(boxes_a, boxes_b):
+    """[Na, Nb] IoU of (y1, x1, y2, x2) boxes."""
+    boxes_a = np.asarray(boxes_a, np.float64)[:, None]
+    boxes_b = np.asarray(boxes_b, np.float64)[None]
+    top_left = np.maximum(boxes_a[..., :2], boxes_b[..., :2])
+    bottom_right = np.minimum(boxes_a[..., 2:], boxes_b[..., 2:])
+    intersection = np.prod(np.clip(bottom_right - top_left, 0, None), axis=-1)
+    area_a = np.prod(boxes_a[..., 2:] - boxes_a[..., :2], axis=-1)
+    area_b = np.prod(boxes_b[..., 2:] - boxes_b[..., :2], axis=-1)
+    return intersection / (area_a + area_b - intersection)
+
+
+def assert_same_detections(exported, expected):
+    """``exported`` (the model's outputs) match ``detect()``'s dict ``expected``: each
+    detection of one is paired with the same-class detection of the other with the highest
+    box IoU (equal scores may come in another order)."""
+    count = len(expected["class_ids"])
+    assert count > 0, "the test needs detections"
+    assert exported["boxes"].dtype == np.float32 and exported["boxes"].shape == (count, 4)
+    assert exported["class_ids"].dtype == np.int32 and exported["class_ids"].shape == (count,)
+    assert exported["scores"].dtype == np.float32 and exported["scores"].shape == (count,)
+    height, width = expected["masks"].shape[:2]
+    assert exported["masks"].dtype == np.uint8
+    assert exported["masks"].shape == (count, height, width)
+    assert set(np.unique(exported["masks"])) <= {0, 1}
+    ious = box_iou(expected["rois"], exported["boxes"])
+    ious[expected["class_ids"][:, None] != exported["class_ids"][None, :]] = -1.0
+    pairs = ious.argmax(axis=1)
+    assert len(set(pairs.tolist())) == count, "two detections paired with the same one"
+    assert ious[np.arange(count), pairs].min() > 0.99
+    np.testing.assert_array_equal(exported["class_ids"][pairs], expected["class_ids"])
+    np.testing.assert_allclose(exported["scores"][pairs], expected["scores"], atol=1e-3)
+    expected_masks = np.moveaxis(expected["masks"], -1, 0)
+    exported_masks = exported["masks"][pairs].astype(bool)
+    intersection = (expected_masks & exported_masks).sum(axis=(1, 2))
+    union = (expected_masks | exported_masks).sum(axis=(1, 2))
+    mask_ious = np.where(union > 0, intersection / np.maximum(union, 1), 1.0)
+    assert mask_ious.min() > 0.98, mask_ious.min()
+
+
+def run_exported(export_format, model_path, photos, folder):
+    """The exported model's outputs for each photo, from a fresh process without mrcnn."""
+    photos_path = folder / "photos.npz"
+    results_path = folder / "results.npz"
+    np.savez(photos_path, **{f"photo{i}": p for i, p in enumerate(photos)})
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    completed = subprocess.run(
+        [sys.executable, str(RUNNER), export_format, str(model_path), str(photos_path),
+         str(results_path)], capture_output=True, text=True, timeout=600, cwd=str(folder),
+        env=env)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = np.load(results_path)
+    return [{name: results[f"{name}_{i}"] for name in ("boxes", "class_ids", "scores", "masks")}
+            for i in range(len(photos))]
+
+
+def check_export(model, export_format, model_path, photo, folder):
+    photos = photos_for(export_format, photo)
+    outputs = run_exported(export_format, model_path, photos, folder)
+    for image, exported in zip(photos, outputs):
+        assert_same_detections(exported, model.detect([image])[0])
+
+
+# ---------------------------------------------------------------- logo models (via the command)
+def write_logo_weights(path, lite, seed):
+    """A logo model (small backbone, or EfficientNet-Lite0 with ``lite``) with seeded random
+    weights, its class logits damped so that scores spread over 0.5..1 instead of all being
+    1.0; saved at ``path``. Returns the config it was built with."""
+    import keras
+    from logo_eraser.models import LogoInferenceConfig, LogoLiteInferenceConfig
+
+    keras.utils.set_random_seed(seed)
+    config = (LogoLiteInferenceConfig if lite else LogoInferenceConfig)()
+    model = modellib.MaskRCNN("inference", config, str(path.parent / "logs"))
+    logits = model.keras_model.get_layer("mrcnn_class_logits")
+    logits.set_weights([w * 0.02 for w in logits.get_weights()])
+    model.save_weights(str(path))
+    return config
+
+
+@pytest.fixture(scope="module", params=["small", "efficientnet-lite0"])
+def logo_model(request, tmp_path_factory):
+    """(weights path, in-library model with every detection kept) for each logo backbone."""
+    from logo_eraser.models import eraser_config_for, load_eraser_model
+
+    folder = tmp_path_factory.mktemp(f"logo_{request.param}")
+    weights = folder / "mask_rcnn_logo.h5"
+    write_logo_weights(weights, lite=request.param != "small", seed=3)
+    config = eraser_config_for(str(weights), min_confidence=0.0)
+    if request.param != "small":
+        assert config.BACKBONE == "efficientnet-lite0"
+    return weights, load_eraser_model(str(weights), config, model_dir=str(folder / "logs"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_path, capsys):
+    weights, model = logo_model
+    output = tmp_path / f"logo.{export_format}"
+    argv = ["--weights", str(weights), "--config", "logo", "--format", export_format,
+            "-o", str(output), "--min-confidence", "0"]
+    if export_format == "tflite":
+        argv += ["--input-size", "{}x{}".format(*TFLITE_SIZE)]
+    assert export_main(argv) == 0
+    assert f"wrote {export_format} {output}" in capsys.readouterr().out
+    assert output.exists()
+    # Nothing but the export is left beside it (the temporary folder is gone).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [output.name]
+    check_export(model, export_format, output, photo, tmp_path)
+
+
+# ---------------------------------------------------------------- the COCO layout (via the API)
+@pytest.fixture(scope="module")
+def coco_model(coco_weights_path, tmp_path_factory):
+    """The COCO network (ResNet101, 81 classes) with the COCO-layout file, at 128 px (the
+    layout does not depend on the input size) and with every detection kept."""
+    from mrcnn.coco import CocoConfig
+    from mrcnn.export.cli import load_model
+
+    config = CocoConfig().with_overrides(GPU_COUNT=1, IMAGES_PER_GPU=1, IMAGE_MIN_DIM=128,
+                                         IMAGE_MAX_DIM=128, DETECTION_MIN_CONFIDENCE=0.0)
+    return load_model(config, str(coco_weights_path), "coco")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_coco_layout_export_matches_detect(coco_model, export_format, photo, tmp_path):
+    from mrcnn.export.onnx import export_onnx
+    from mrcnn.export.saved_model import export_saved_model
+    from mrcnn.export.tflite import export_tflite
+
+    output = tmp_path / f"coco.{export_format}"
+    if export_format == "saved_model":
+        export_saved_model(coco_model, output)
+    elif export_format == "tflite":
+        export_tflite(coco_model, output, *TFLITE_SIZE)
+    else:
+        export_onnx(coco_model, output)
+    check_export(coco_model, export_format, output, photo, tmp_path)
+
+
+# ---------------------------------------------------------------- bad input
+TINY_CONFIG_MODULE = """\
+from mrcnn.config import Config
+from mrcnn.testing import tiny_backbone, tiny_backbone_shapes
+
+
+class TinyConfig(Config):
+    NAME = "tiny"
+    NUM_CLASSES = 2
+    IMAGE_MIN_DIM = IMAGE_MAX_DIM = 128
+    BACKBONE = staticmethod(tiny_backbone)
+    COMPUTE_BACKBONE_SHAPE = staticmethod(tiny_backbone_shapes)
+    TOP_DOWN_PYRAMID_SIZE = 32
+"""
+
+
+def run_command(argv, cwd, pythonpath=None):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run([sys.executable, "-m", "mrcnn.export", *argv], capture_output=True,
+                          text=True, timeout=300, cwd=str(cwd), env=env)
+
+
+def assert_one_line_usage_error(completed, *fragments):
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in completed.stderr
+
+
+def test_help_lists_the_formats_and_configs(tmp_path):
+    script = pathlib.Path(sys.executable).with_name("mrcnn-export")
+    completed = subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                               timeout=120, cwd=str(tmp_path))
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("usage: mrcnn-export")
+    for word in ("saved_model", "tflite", "onnx", "coco", "brands", "logo", "MODULE:CLASS"):
+        assert word in completed.stdout
+
+
+@pytest.fixture(scope="module")
+def small_logo_weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("small_logo") / "logo.h5"
+    write_logo_weights(path, lite=False, seed=5)
+    return path
+
+
+@pytest.mark.parametrize("config", ["cocoa", "no_such_module_xyz:Config", "mrcnn.coco:nothing"])
+def test_bad_config_is_one_line_exit_2_and_writes_nothing(config, small_logo_weights, tmp_path):
+    completed = run_command(["--weights", str(small_logo_weights), "--config", config,
+                             "--format", "saved_model", "-o", "out"], tmp_path)
+    assert_one_line_usage_error(completed, "--config")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_weights_of_another_model_are_one_line_exit_2(small_logo_weights, coco_weights_path,
+                                                      tmp_path):
+    # A COCO file is no logo model (told from its table, before any build).
+    completed = run_command(["--weights", str(coco_weights_path), "--config", "logo",
+                             "--format", "onnx", "-o", "out.onnx"], tmp_path)
+    assert_one_line_usage_error(completed, str(coco_weights_path))
+    assert list(tmp_path.iterdir()) == []
+    # A logo file does not fit a user's configuration, a tiny backbone (told after the build).
+    modules = tmp_path.parent / f"{tmp_path.name}_modules"
+    modules.mkdir()
+    (modules / "tiny_export_config.py").write_text(TINY_CONFIG_MODULE)
+    completed = run_command(["--weights", str(small_logo_weights), "--config",
+                             "tiny_export_config:TinyConfig", "--format", "tflite",
+                             "-o", "out.tflite"], tmp_path, pythonpath=modules)
+    assert_one_line_usage_error(completed, "does not fit --config tiny_export_config:TinyConfig")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_is_left_alone_exit_2(small_logo_weights, tmp_path):
+    existing = tmp_path / "model.tflite"
+    existing.write_bytes(b"keep me")
+    completed = run_command(["--weights", str(small_logo_weights), "--config", "logo",
+                             "--format", "tflite", "-o", str(existing)], tmp_path)
+    assert_one_line_usage_error(completed, "already exists")
+    assert existing.read_bytes() == b"keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.tflite"]
