@@ -23,7 +23,7 @@ from mrcnn.image_io import read_image
 RUNNER = pathlib.Path(__file__).resolve().parent / "export" / "run_exported.py"
 FORMATS = ("saved_model", "tflite", "onnx")
 # The photo size the TFLite exports take (TFLite plans for one input size).
-TFLITE_SIZE = (300, 400)
+TFLITE_SIZE = (320, 320)
 
 
 # ---------------------------------------------------------------- photos and comparison
@@ -33,11 +33,13 @@ def photo(sample_image_path):
 
 
 def photos_for(export_format, photo):
-    """Photos of several sizes (downscaled, upscaled, odd sizes); TFLite: its fixed size."""
+    """Photos of several sizes (downscaled, upscaled, odd sizes, square or not); TFLite: two
+    photos of its fixed size."""
     if export_format == "tflite":
         height, width = TFLITE_SIZE
         return [photo[:height, :width], photo[200:200 + height, 500:500 + width]]
-    return [photo, photo[100:401, 150:550], photo[300:397, 600:757]]
+    return [photo, photo[100:401, 150:550], photo[168:768, 300:900], photo[300:397, 600:757],
+            photo[400:600, 50:250]]
 
 
 def box_iou(boxes_a, boxes_b):
@@ -52,10 +54,29 @@ def box_iou(boxes_a, boxes_b):
     return intersection / (area_a + area_b - intersection)
 
 
+# Random weights put some boxes in the molded image's padding or past the photo's edge; clipped
+# to the photo they become slivers 1 pixel thick, whose non-max suppression among each other
+# (IoU of near-zero areas) is decided by float rounding: TFLite's and ONNX Runtime's kernels
+# keep other slivers than TensorFlow's. Boxes this thin (pixels) are left out of the comparison.
+SLIVER_PIXELS = 2
+
+
+def without_slivers(detections, boxes_key):
+    """``detections`` without the boxes at most SLIVER_PIXELS thick (see above)."""
+    boxes = np.asarray(detections[boxes_key])
+    keep = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) > SLIVER_PIXELS
+    out = {key: (value[..., keep] if key == "masks" and boxes_key == "rois" else value[keep])
+           for key, value in detections.items()}
+    return out
+
+
 def assert_same_detections(exported, expected):
     """``exported`` (the model's outputs) match ``detect()``'s dict ``expected``: each
     detection of one is paired with the same-class detection of the other with the highest
-    box IoU (equal scores may come in another order)."""
+    box IoU (equal scores may come in another order); slivers are left out (see above)."""
+    assert exported["masks"].ndim == 3 and exported["boxes"].dtype == np.float32
+    exported = without_slivers(exported, "boxes")
+    expected = without_slivers(expected, "rois")
     count = len(expected["class_ids"])
     assert count > 0, "the test needs detections"
     assert exported["boxes"].dtype == np.float32 and exported["boxes"].shape == (count, 4)
@@ -67,8 +88,15 @@ def assert_same_detections(exported, expected):
     assert set(np.unique(exported["masks"])) <= {0, 1}
     ious = box_iou(expected["rois"], exported["boxes"])
     ious[expected["class_ids"][:, None] != exported["class_ids"][None, :]] = -1.0
-    pairs = ious.argmax(axis=1)
-    assert len(set(pairs.tolist())) == count, "two detections paired with the same one"
+    # Pair greedily, one to one, by box IoU, then by score (boxes clipped to the photo's
+    # edges can coincide).
+    affinity = ious - np.abs(expected["scores"][:, None] - exported["scores"][None, :])
+    pairs = np.full(count, -1)
+    for _ in range(count):
+        i, j = np.unravel_index(np.argmax(affinity), affinity.shape)
+        pairs[i] = j
+        affinity[i, :] = -np.inf
+        affinity[:, j] = -np.inf
     assert ious[np.arange(count), pairs].min() > 0.99
     np.testing.assert_array_equal(exported["class_ids"][pairs], expected["class_ids"])
     np.testing.assert_allclose(exported["scores"][pairs], expected["scores"], atol=1e-3)
@@ -104,31 +132,50 @@ def check_export(model, export_format, model_path, photo, folder):
 
 
 # ---------------------------------------------------------------- logo models (via the command)
-def write_logo_weights(path, lite, seed):
+# Below DETECTION_MAX_INSTANCES detections (which of the 100th and 101st is kept would be
+# float noise) and no score near the threshold, with the weights written below.
+LOGO_MIN_CONFIDENCE = 0.75
+
+
+def write_logo_weights(path, lite, seed, photo=None):
     """A logo model (small backbone, or EfficientNet-Lite0 with ``lite``) with seeded random
-    weights, its class logits damped so that scores spread over 0.5..1 instead of all being
-    1.0; saved at ``path``. Returns the config it was built with."""
+    weights, made to behave a little like a trained one, saved at ``path``: box deltas damped
+    (boxes stay near their anchors instead of being pushed off the photo) and class logits
+    scaled to a spread of about 1.5 on ``photo``'s ROIs (scores over 0.5..0.95 instead of all
+    1.0 or all 0.5000x, depending on the backbone). Returns the config it was built with."""
     import keras
     from logo_eraser.models import LogoInferenceConfig, LogoLiteInferenceConfig
 
     keras.utils.set_random_seed(seed)
     config = (LogoLiteInferenceConfig if lite else LogoInferenceConfig)()
     model = modellib.MaskRCNN("inference", config, str(path.parent / "logs"))
-    logits = model.keras_model.get_layer("mrcnn_class_logits")
-    logits.set_weights([w * 0.02 for w in logits.get_weights()])
+    network = model.keras_model
+    for layer in (network.get_layer("rpn_model").get_layer("rpn_bbox_pred"),
+                  network.get_layer("mrcnn_bbox_fc")):
+        layer.set_weights([w * 0.1 for w in layer.get_weights()])
+    if photo is None:
+        photo = np.random.default_rng(seed).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    molded, metas, _ = model.mold_inputs([photo])
+    anchors = model.get_anchors(molded[0].shape)[None]
+    probabilities = network([molded.astype(np.float32), metas.astype(np.float32), anchors],
+                            training=False)[1][0].numpy()                  # [ROIs, 2]
+    logit_gaps = np.log(probabilities[:, 1]) - np.log(probabilities[:, 0])
+    logits = network.get_layer("mrcnn_class_logits")
+    logits.set_weights([w * (1.5 / logit_gaps.std()) for w in logits.get_weights()])
     model.save_weights(str(path))
     return config
 
 
 @pytest.fixture(scope="module", params=["small", "efficientnet-lite0"])
-def logo_model(request, tmp_path_factory):
+def logo_model(request, tmp_path_factory, sample_image_path):
     """(weights path, in-library model with every detection kept) for each logo backbone."""
     from logo_eraser.models import eraser_config_for, load_eraser_model
 
     folder = tmp_path_factory.mktemp(f"logo_{request.param}")
     weights = folder / "mask_rcnn_logo.h5"
-    write_logo_weights(weights, lite=request.param != "small", seed=3)
-    config = eraser_config_for(str(weights), min_confidence=0.0)
+    write_logo_weights(weights, lite=request.param != "small", seed=3,
+                       photo=read_image(sample_image_path))
+    config = eraser_config_for(str(weights), min_confidence=LOGO_MIN_CONFIDENCE)
     if request.param != "small":
         assert config.BACKBONE == "efficientnet-lite0"
     return weights, load_eraser_model(str(weights), config, model_dir=str(folder / "logs"))
@@ -140,7 +187,7 @@ def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_
     weights, model = logo_model
     output = tmp_path / f"logo.{export_format}"
     argv = ["--weights", str(weights), "--config", "logo", "--format", export_format,
-            "-o", str(output), "--min-confidence", "0"]
+            "-o", str(output), "--min-confidence", str(LOGO_MIN_CONFIDENCE)]
     if export_format == "tflite":
         argv += ["--input-size", "{}x{}".format(*TFLITE_SIZE)]
     assert export_main(argv) == 0
