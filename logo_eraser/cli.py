@@ -20,6 +20,11 @@ A video (recognised by its content, else by its extension: .mp4, .m4v, .mov, .mk
 the detector last saw it; the output keeps the frame count, timestamps, size, rotation and sound
 (copied unchanged); its format follows -o's extension (default eraser.mp4, H.264 at --crf).
 
+Text naming a brand is hidden too (--text brands, the default): the words of the photo (of a
+video's key frames) are read (logo_eraser.text_reading) and those naming a brand of the
+lexicon (logo_eraser.brand_names: simple-icons, FlickrLogos-47 and --brands-file names) are
+hidden with the same style; --text all hides every word read, --text off reads nothing.
+
 A folder input writes one output per photo, <output folder>/<stem>.png, and per video,
 <output folder>/<stem>.mp4, with one model load.
 
@@ -40,7 +45,7 @@ from mrcnn.cli import (EXIT_OK, EXIT_USAGE_ERROR, OneLineArgumentParser, UsageEr
                        run_main, same_path, unit_interval)
 from mrcnn.image_io import IMAGE_EXTENSIONS, list_images
 
-from . import hiding, models, photos, video_io, videos
+from . import brand_names, hiding, models, photos, text_hiding, text_reading, video_io, videos
 
 DEFAULT_OUTPUT_FILE = "eraser.png"
 DEFAULT_VIDEO_OUTPUT_FILE = "eraser.mp4"
@@ -93,8 +98,15 @@ def build_parser(prog=None):
                         "(default; hides the silhouette of a wordmark's letters too), mask = the "
                         "mask pixels only, as the original eraser, box = the whole detected box")
     parser.add_argument("--keep", action="append", default=[], metavar="NAME[,NAME]",
-                        help="leave logos of these classes visible (case-insensitive; may be "
-                        "repeated)")
+                        help="leave logos of these classes, and text naming these brands, "
+                        "visible (case-insensitive; may be repeated)")
+    parser.add_argument("--text", choices=text_hiding.TEXT_MODES, default=None,
+                        help="text read in the photo to hide as well: brands = words naming a "
+                        "brand (default; simple-icons and FlickrLogos-47 names, and "
+                        "--brands-file), all = every word read, off = none (logos only)")
+    parser.add_argument("--brands-file", metavar="FILE",
+                        help="more brand names whose text is hidden: a UTF-8 text file, one "
+                        "name a line (# comments)")
     parser.add_argument("--dilate", type=non_negative_int, metavar="PX",
                         help="grow each mask by PX pixels so its edges do not peek out "
                         "(default: one pixel of the model's input in photo pixels, at least 2: "
@@ -208,6 +220,39 @@ def check_json_path(json_path, protected):
     check_writable_folder(os.path.dirname(os.path.abspath(json_path)), json_path)
 
 
+def text_finder_for(args, keep_names):
+    """The text_hiding.TextFinder that --text, --brands-file and --keep ask for, or None (--text
+    off; or the text reader's package missing while --text was not given: a one-line warning
+    says so). UsageError for a bad --brands-file, or --text given without the package."""
+    mode = args.text if args.text is not None else text_hiding.DEFAULT_TEXT_MODE
+    if mode == "off":
+        if args.brands_file is not None:
+            raise UsageError("--brands-file needs --text brands or all, not --text off")
+        return None
+    lexicon = brand_names.default_lexicon()
+    if args.brands_file is not None:
+        try:
+            lexicon.add(brand_names.read_brands_file(args.brands_file), brand_names.SOURCE_USER)
+        except brand_names.BrandsFileError as error:
+            raise UsageError(str(error)) from None
+    try:
+        text_reading.check_available()
+    except text_reading.TextReaderMissing as error:
+        if args.text is not None:
+            raise UsageError(f"--text {args.text}: {error}") from None
+        print(f"warning: text not hidden: {error}; --text off hides logos only",
+              file=sys.stderr)
+        return None
+    return text_hiding.TextFinder(mode, lexicon, keep_names=text_keep_names(keep_names))
+
+
+def text_keep_names(keep_names):
+    """--keep names as brand names: a FlickrLogos-47 class without _symbol / _text."""
+    suffixes = ("_symbol", "_text")
+    return [next((name[:-len(s)] for s in suffixes if name.lower().endswith(s)), name)
+            for name in keep_names]
+
+
 def split_keep(values):
     """--keep values ("a,b", repeated) -> list of names."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
@@ -222,7 +267,19 @@ def summary_line(record):
     hidden = sum(d["hidden"] for d in record["detections"])
     kept = len(record["detections"]) - hidden
     return (f"{record['image']}: {hidden} logo{'s' if hidden != 1 else ''} hidden"
-            + (f", {kept} kept" if kept else "") + f"; wrote {record['output']}")
+            + (f", {kept} kept" if kept else "") + text_summary(record)
+            + f"; wrote {record['output']}")
+
+
+def text_summary(record):
+    """", N text regions hidden (M kept)" for a record with text regions, else ""."""
+    regions = record.get("text", {}).get("regions", [])
+    hidden = sum(region["hidden"] for region in regions)
+    kept = len(regions) - hidden
+    if not regions:
+        return ""
+    return (f", {hidden} text region{'s' if hidden != 1 else ''} hidden"
+            + (f" ({kept} kept)" if kept else ""))
 
 
 def video_summary_line(record):
@@ -267,27 +324,33 @@ def run(args):
         photo_paths = [image_path]
     if args.json is not None:
         check_json_path(args.json, photo_paths + ([] if folder_mode else [output]))
+    keep_names = split_keep(args.keep)
+    text_finder = text_finder_for(args, keep_names)
     # A bad video fails here, before the weights are read and the slow model build.
     reader = video_io.open_video(image_path) if video_mode else None
     previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _erase(args, image_path, output, folder_mode, reader, photo_paths)
+        return _erase(args, image_path, output, folder_mode, reader, photo_paths, keep_names,
+                      text_finder)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         if reader is not None:
             reader.close()
 
 
-def _erase(args, image_path, output, folder_mode, reader, photo_paths):
-    """Load the model once and process the photo, video (``reader``: it open) or folder."""
+def _erase(args, image_path, output, folder_mode, reader, photo_paths, keep_names, text_finder):
+    """Load the model once and process the photo, video (``reader``: it open) or folder,
+    hiding text too with ``text_finder`` (None: logos only)."""
     weights_path = models.resolve_weights(args.weights)
     config = models.eraser_config_for(weights_path, args.min_confidence)
-    keep_ids = photos.resolve_keep(split_keep(args.keep), config.CLASS_NAMES)
+    keep_ids = photos.resolve_keep(keep_names, config.CLASS_NAMES,
+                                   text_finder.lexicon if text_finder is not None else None)
     print(f"Model: {weights_path} ({config.NUM_CLASSES - 1} "
           f"class{'es' if config.NUM_CLASSES > 2 else ''}, detecting at "
           f"{'/'.join(map(str, photos.detection_sizes(config, args.image_sizes)))} px)")
     options = dict(style=args.style, keep_class_ids=keep_ids, dilate=args.dilate,
-                   seed=args.seed, region=args.region, image_sizes=args.image_sizes)
+                   seed=args.seed, region=args.region, image_sizes=args.image_sizes,
+                   text_finder=text_finder)
     video_options = dict(options, detect_every=args.detect_every, hold=args.hold, crf=args.crf)
 
     if reader is not None:
