@@ -32,6 +32,10 @@ RUNTIME_REQUIREMENTS = [
     "pycocotools>=2.0.7",  # mrcnn.evaluation: COCO-style AP
     "tqdm>=4.66",
     "av>=14.0",  # logo_eraser.video_io: PyAV, FFmpeg inside the wheel (libx264, AAC...)
+    # logo_eraser.text_reading: RapidOCR (Apache-2.0) with PaddleOCR's PP-OCRv6 text detection
+    # and recognition models (Apache-2.0) as ONNX files inside its wheel, run by ONNX Runtime.
+    "rapidocr>=3.10,<4",
+    "onnxruntime>=1.17",
 ]
 
 # Training only (logo-train, samples/*/ training, tf.distribute logs).
@@ -85,7 +89,8 @@ setup(
     package_data={
         "mrcnn": ["data/*.tsv"],
         # The shipped model and the generator's vendored artwork travel with the package.
-        "logo_eraser": ["models/*.h5", "synth/data/*", "synth/data/**/*"],
+        # The brand names the eraser matches read text against (simple-icons, CC0).
+        "logo_eraser": ["models/*.h5", "synth/data/*", "synth/data/**/*", "data/*"],
     },
     include_package_data=True,
     install_requires=RUNTIME_REQUIREMENTS,
