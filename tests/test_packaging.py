@@ -25,6 +25,7 @@ PACKAGE_DATA = (
     "mrcnn/data/mask_rcnn_coco_weights_layout.tsv",
     "logo_eraser/models/mask_rcnn_logo.h5",
     "logo_eraser/synth/data/manifest.json",
+    "logo_eraser/data/simple_icons_names.txt",
 )
 
 
