@@ -283,12 +283,15 @@ def text_summary(record):
 
 
 def video_summary_line(record):
-    """One line saying what was done to a video."""
-    hidden = sum(track["hidden"] for track in record["tracks"])
-    kept = len(record["tracks"]) - hidden
+    """One line saying what was done to a video (text regions are tracks of class "text")."""
+    logos = [track for track in record["tracks"] if track["class_name"] != "text"]
+    hidden = sum(track["hidden"] for track in logos)
+    kept = len(logos) - hidden
+    text = len(record["tracks"]) - len(logos)
     return (f"{record['video']}: {hidden} logo track{'s' if hidden != 1 else ''} hidden"
-            + (f", {kept} kept" if kept else "") + f" in {record['frames']} frames; wrote "
-            f"{record['output']}")
+            + (f", {kept} kept" if kept else "")
+            + (f", {text} text track{'s' if text != 1 else ''} hidden" if text else "")
+            + f" in {record['frames']} frames; wrote {record['output']}")
 
 
 def _interrupt(signum, frame):

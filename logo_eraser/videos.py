@@ -16,6 +16,9 @@ Temporal consistency (see `logo_eraser.tracking`):
   half a second) after its last detection; a scene cut ends every track;
 * a box that was carried rather than detected is grown by CARRIED_MARGIN_FRACTION of its size,
   since flow can lag a few pixels;
+* text (``text_finder``, see `logo_eraser.text_hiding`: brand names read, or all text) is
+  read on the key frames too, and each hidden text region joins the detections as one of
+  class "text" (id: the model's class count): tracked, carried and held like a logo;
 * the mosaic is stable: each track has its own grid of block colours, anchored to its box (the
   blocks move and scale with the logo; the box smoothed over frames, `grid_box`, so that a
   detector's wobble does not shift them); each block's colour is that of one point picked at
@@ -39,6 +42,7 @@ from mrcnn.atomic import atomic_path
 
 from . import hiding
 from .hiding import DEFAULT_REGION, DEFAULT_SEED, DEFAULT_STYLE, default_dilation
+from .text_hiding import text_detections
 from .tracking import SceneCuts, Tracker, detections_from_result, flow_shift
 from .video_io import DEFAULT_CRF, VideoWriter, open_video, warn
 
@@ -205,22 +209,39 @@ def unrotate_boxes(boxes, turns, stored_shape):
     return boxes
 
 
-def detect_upright(model, rgb, rotation=0, image_sizes=None):
+def detect_upright(model, rgb, rotation=0, image_sizes=None, text_finder=None):
     """Detect on the frame as the viewer sees it (a phone video's frames are stored sideways
     and turned by the player; the detector learnt upright logos) and return the detect() result
     in stored-frame pixels ("rois" [N, 4], "masks" [H, W, N], "class_ids", "scores").
 
     rgb: [H, W, 3] uint8 stored frame; rotation: degrees counter-clockwise the player turns it
-    (video_io.VideoReader.rotation; multiples of 90, others are treated as 0)."""
+    (video_io.VideoReader.rotation; multiples of 90, others are treated as 0); text_finder: a
+    text_hiding.TextFinder whose hidden regions (read upright too) are appended as detections
+    of class id ``text_class_id(model.config)``."""
     turns = (int(round(rotation / 90.0)) % 4) if rotation % 90 == 0 else 0
     upright = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
     result = model.detect_multiscale([upright], image_sizes=image_sizes, verbose=0)[0]
+    if text_finder is not None:
+        text = text_detections(text_finder.find(upright), upright.shape)
+        if len(text["rois"]):
+            result = dict(result)
+            result["rois"] = np.concatenate([np.asarray(result["rois"]).reshape(-1, 4),
+                                             text["rois"]])
+            result["masks"] = np.concatenate([result["masks"], text["masks"]], axis=2)
+            result["class_ids"] = np.concatenate([
+                result["class_ids"], np.full(len(text["rois"]), text_class_id(model.config))])
+            result["scores"] = np.concatenate([result["scores"], text["scores"]])
     if not turns:
         return result
     result = dict(result)
     result["masks"] = np.rot90(result["masks"], -turns, axes=(0, 1))
     result["rois"] = unrotate_boxes(result["rois"], turns, rgb.shape)
     return result
+
+
+def text_class_id(config):
+    """The class id of hidden text regions in a video's tracks: one past the model's classes."""
+    return len(config.CLASS_NAMES)
 
 
 class VideoEraser:
@@ -230,7 +251,8 @@ class VideoEraser:
     between key frames (1: detect every frame); hold: frames a missed logo stays hidden; style,
     region, keep_class_ids, dilate, seed, image_sizes: as photos.erase_logos (``seed`` seeds
     the mosaic's picks, once per track, see update_tile); rotation: the video's display
-    rotation in degrees (detection runs on upright frames, see detect_upright).
+    rotation in degrees (detection runs on upright frames, see detect_upright); text_finder:
+    text_hiding.TextFinder (None: logos only), run on the key frames.
     `run(frames)` yields (VideoFrame, hidden [H, W, 3] uint8) in order; afterwards ``tracker``
     holds the tracks, ``key_frames`` the count of detector runs and ``scene_cuts`` the frame
     indices starting a new shot.
@@ -238,7 +260,7 @@ class VideoEraser:
 
     def __init__(self, model, detect_every=DEFAULT_DETECT_EVERY, hold=12, style=DEFAULT_STYLE,
                  region=DEFAULT_REGION, keep_class_ids=(), dilate=None, seed=DEFAULT_SEED,
-                 image_sizes=None, rotation=0):
+                 image_sizes=None, rotation=0, text_finder=None):
         if style not in hiding.STYLES:
             raise ValueError(f"unknown style {style!r}")
         self.model = model
@@ -247,6 +269,7 @@ class VideoEraser:
         self.dilate = dilate
         self.image_sizes = image_sizes
         self.rotation = rotation
+        self.text_finder = text_finder
         keep = {int(class_id) for class_id in keep_class_ids}
         self.tracker = Tracker(hold, self.detect_every,
                                is_hidden=lambda class_id: class_id not in keep)
@@ -292,7 +315,8 @@ class VideoEraser:
         """Detect on a key frame; correct the held-back frames' boxes of the tracks found again
         and carry the new tracks back over them."""
         index = frame.index
-        result = detect_upright(self.model, frame.rgb, self.rotation, self.image_sizes)
+        result = detect_upright(self.model, frame.rgb, self.rotation, self.image_sizes,
+                                self.text_finder)
         self.key_frames += 1
         matched, new = self.tracker.associate(index, detections_from_result(result))
         previous_key = pending[0][0].index - 1 if pending else None
@@ -378,15 +402,16 @@ def _clip_box(box, shape):
 def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAULT_DETECT_EVERY,
                 hold=None, crf=DEFAULT_CRF, style=DEFAULT_STYLE, region=DEFAULT_REGION,
                 keep_class_ids=(), dilate=None, seed=DEFAULT_SEED, image_sizes=None,
-                progress=True):
+                progress=True, text_finder=None):
     """Hide the logos of the video at ``input_path`` and write ``output_path`` atomically.
 
     reader: the input already opened with video_io.open_video (else it is opened here, and
     closed); hold: frames (None: default_hold of the video's rate); crf: the encoder's quality;
     progress: a tqdm bar (frames per second, time left) on stderr when it is a terminal; other
     options as `VideoEraser`. The output's format follows its extension.
-    Returns the JSON record: paths, size, frame count and rate, the options, "scene_cuts" (frame
-    indices) and "tracks" (tracking.Track.to_json). Raises UsageError (video_io.VideoReadError)
+    Returns the JSON record: paths, size, frame count and rate, the options ("text": the
+    --text mode), "scene_cuts" (frame indices) and "tracks" (tracking.Track.to_json; hidden
+    text regions are tracks of class "text"). Raises UsageError (video_io.VideoReadError)
     naming the file it cannot read; nothing is written then, nor on Ctrl-C.
     """
     from tqdm import tqdm
@@ -397,7 +422,8 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
         hold = default_hold(reader.fps) if hold is None else int(hold)
         eraser = VideoEraser(model, detect_every=detect_every, hold=hold, style=style,
                              region=region, keep_class_ids=keep_class_ids, dilate=dilate,
-                             seed=seed, image_sizes=image_sizes, rotation=reader.rotation)
+                             seed=seed, image_sizes=image_sizes, rotation=reader.rotation,
+                             text_finder=text_finder)
         extension = os.path.splitext(output_path)[1].lower()
         bar = tqdm(total=reader.frame_count_estimate or None, unit="frame",
                    desc=os.path.basename(input_path), file=sys.stderr, leave=False,
@@ -419,11 +445,12 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
         finally:
             bar.close()
         tracks = eraser.tracker.all_tracks()
-        class_names = list(model.config.CLASS_NAMES)
+        class_names = list(model.config.CLASS_NAMES) + ["text"]
         return {"video": input_path, "output": output_path, "height": reader.height,
                 "width": reader.width, "rotation": reader.rotation,
                 "frames": reader.decoded_frames, "fps": round(reader.fps, 6),
                 "detect_every": eraser.detect_every, "hold": hold, "style": style,
                 "region": region, "dilate_px": int(eraser.dilate or 0),
+                "text": text_finder.mode if text_finder is not None else "off",
                 "key_frames": eraser.key_frames, "scene_cuts": eraser.scene_cuts,
                 "pixel_format": writer.pix_fmt, "tracks": [t.to_json(class_names) for t in tracks]}
