@@ -131,6 +131,20 @@ def make_strategy(config):
     return tf.distribute.MirroredStrategy([g.name for g in gpus[:config.GPU_COUNT]])
 
 
+def is_chief(strategy):
+    """True on the worker that writes checkpoints and logs: always, except under a multi-worker
+    strategy (MultiWorkerMirroredStrategy, from TF_CONFIG), where only the ``chief`` task, or
+    ``worker`` 0 when the cluster has no chief, writes (the others hold the same weights)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if task_type is None or task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "worker" and int(task_id or 0) == 0 and not has_chief
+
+
 MIXED_PRECISION_DTYPES = ("float16", "bfloat16")
 
 
@@ -287,14 +301,18 @@ class Trainer:
 
         train_data, val_data: tf.data datasets of global batches (inputs tuples).
         checkpoint_path: format string with ``{epoch:04d}``; epoch k (1-based) is saved there
-        after it ends, atomically. Returns the history: dict name -> list of epoch means.
+        after it ends, atomically. Under a multi-worker strategy only the chief writes the
+        checkpoints and the TensorBoard logs (``is_chief``); every worker trains.
+        Returns the history: dict name -> list of epoch means.
         """
         from tqdm import tqdm
 
         if self._train_step is None:
             self._make_steps()
         names = [*LOSS_NAMES, "weight_decay", "loss"]
-        writer = tf.summary.create_file_writer(log_dir)
+        chief = is_chief(self.strategy)
+        writer = (tf.summary.create_file_writer(log_dir) if chief
+                  else tf.summary.create_noop_writer())
         callback_list = keras.callbacks.CallbackList(callbacks or [], model=self.keras_model,
                                                      epochs=epochs, steps=steps_per_epoch)
         train_iter = iter(self.strategy.experimental_distribute_dataset(train_data))
@@ -329,7 +347,8 @@ class Trainer:
                 logs.update({f"val_{n}": v
                              for n, v in zip(names, (val_sums / validation_steps).tolist())})
             path = checkpoint_path.format(epoch=epoch + 1)
-            weights_io.save_weights(path, layers_in_creation_order(self.keras_model))
+            if chief:
+                weights_io.save_weights(path, layers_in_creation_order(self.keras_model))
             with writer.as_default():
                 for name, value in logs.items():
                     tf.summary.scalar(name, value, step=epoch + 1)
@@ -339,7 +358,8 @@ class Trainer:
             if verbose:
                 summary = " ".join(f"{k}={v:.4f}" for k, v in logs.items()
                                    if k in ("loss", "val_loss"))
-                print(f"Epoch {epoch + 1}/{epochs}: {summary}; saved {path}")
+                saved = f"saved {path}" if chief else "checkpoint left to the chief"
+                print(f"Epoch {epoch + 1}/{epochs}: {summary}; {saved}")
             callback_list.on_epoch_end(epoch, logs)
             # Keras' convention: a callback (EarlyStopping, a time limit) asks to stop here.
             if self.keras_model.stop_training:

@@ -15,7 +15,7 @@ These functions do in the graph what ``mrcnn.modeling.transform.mold_inputs`` an
   matrix products with interpolation matrices).
 
 Differences from the NumPy path: the photo and masks are resized in float32 here, in float64
-there, so a resized pixel that lands within float32 rounding of a whole number may be truncated
+there (the mean pixel is subtracted in float64, except for TFLite), so a resized pixel that lands within float32 rounding of a whole number may be truncated
 to the next uint8 value (a few photo pixels in ten thousand, by 1); boxes are rounded from
 float32 products. Only ops that TFLite (with TF Select) and tf2onnx convert are used.
 """
@@ -86,9 +86,12 @@ def molding_scale(height, width, config):
     return tf.where(tf.round(longest * scale) > max_dim, max_dim / longest, scale)
 
 
-def mold_photo(image, config):
+def mold_photo(image, config, float64_mean=True):
     """One uint8 [H, W, 3] photo -> the network's inputs, as ``mold_inputs`` makes them.
 
+    float64_mean: subtract the mean pixel in float64 and round once to float32, as NumPy does
+    (bit for bit); False subtracts in float32 (within 1 float32 ulp; for TFLite, whose
+    builtin kernels take no float64).
     Returns (molded [1, D, D, 3] float32 (mean pixel subtracted; D = IMAGE_MAX_DIM),
     image_meta [1, IMAGE_META_SIZE] float32, window [4] int32 (y1, x1, y2, x2): where the
     resized photo lies in the molded image, pixels).
@@ -106,7 +109,11 @@ def mold_photo(image, config):
     top, left = (side - new_height) // 2, (side - new_width) // 2
     padded = tf.pad(resized, [[top, side - new_height - top], [left, side - new_width - left],
                               [0, 0]])
-    molded = padded - tf.constant(np.asarray(config.MEAN_PIXEL, np.float32))
+    if float64_mean:
+        molded = tf.cast(tf.cast(padded, tf.float64)
+                         - tf.constant(np.asarray(config.MEAN_PIXEL, np.float64)), tf.float32)
+    else:
+        molded = padded - tf.constant(np.asarray(config.MEAN_PIXEL, np.float32))
     window = tf.stack([top, left, top + new_height, left + new_width])
     meta = tf.concat([
         tf.zeros([1], tf.float32),                                          # image_id
@@ -216,13 +223,14 @@ def unmold_detections(detections, mrcnn_mask, window, height, width, config):
     return {"boxes": boxes, "class_ids": class_ids, "scores": scores, "masks": full_masks}
 
 
-def detect_photo(keras_model, config, anchors, image):
+def detect_photo(keras_model, config, anchors, image, float64_mean=True):
     """The whole detection of one photo in the graph: mold, run the network, unmold.
 
     keras_model: the inference ``keras.Model`` of ``MaskRCNN``; anchors: ``network_anchors``;
-    image: uint8 [H, W, 3]. Returns ``unmold_detections``' dict.
+    image: uint8 [H, W, 3]; float64_mean: see ``mold_photo``. Returns ``unmold_detections``'
+    dict.
     """
-    molded, meta, window = mold_photo(image, config)
+    molded, meta, window = mold_photo(image, config, float64_mean=float64_mean)
     outputs = keras_model([molded, meta, anchors], training=False)
     detections, mrcnn_mask = outputs[0][0], outputs[3][0]
     shape = tf.shape(image)

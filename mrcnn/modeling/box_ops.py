@@ -27,6 +27,22 @@ def apply_box_deltas_graph(boxes, deltas):
     return tf.stack([y1, x1, y2, x2], axis=-1, name="apply_box_deltas_out")
 
 
+def non_max_suppression_graph(boxes, scores, max_output_size, iou_threshold, name=None):
+    """Indices of the boxes that greedy non-max suppression keeps, best score first.
+
+    boxes: [N, (y1, x1, y2, x2)]; scores: [N]; max_output_size: int; iou_threshold: float.
+    Returns int32 [K], K <= max_output_size: what ``tf.image.non_max_suppression`` returns,
+    computed as the padded op (NonMaxSuppressionV4) cut to its count of valid indices. The
+    explicit cut matters to the TFLite converter, which turns the unpadded op into its padded
+    kernel without the cut: the exported model would then keep copies of the first box.
+    """
+    selected, valid = tf.raw_ops.NonMaxSuppressionV4(
+        boxes=boxes, scores=scores, max_output_size=max_output_size,
+        iou_threshold=iou_threshold, score_threshold=float("-inf"),
+        pad_to_max_output_size=True, name=name)
+    return selected[:valid]
+
+
 def clip_boxes_graph(boxes, window):
     """Clip boxes [..., (y1, x1, y2, x2)] to ``window`` [4] = (y1, x1, y2, x2), same units."""
     wy1, wx1, wy2, wx2 = tf.unstack(tf.cast(window, boxes.dtype), num=4)

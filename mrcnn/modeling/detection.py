@@ -3,8 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from .box_ops import (apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph,
-                      zero_non_finite)
+from .box_ops import (apply_box_deltas_graph, clip_boxes_graph, non_max_suppression_graph,
+                      norm_boxes_graph, zero_non_finite)
 from .image_meta import parse_image_meta_graph
 from .layers import Float32Layer
 
@@ -42,7 +42,7 @@ def refine_detections_graph(rois, probs, deltas, window, config):
     def nms_keep_map(class_id):
         """Indices (into all ROIs) that survive NMS among the ROIs of ``class_id``, -1 padded."""
         ixs = tf.where(tf.equal(pre_nms_class_ids, class_id))[:, 0]
-        class_keep = tf.image.non_max_suppression(
+        class_keep = non_max_suppression_graph(
             tf.gather(pre_nms_rois, ixs), tf.gather(pre_nms_scores, ixs),
             max_output_size=max_instances, iou_threshold=config.DETECTION_NMS_THRESHOLD)
         class_keep = tf.gather(keep, tf.gather(ixs, class_keep))

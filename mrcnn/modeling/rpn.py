@@ -6,7 +6,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers as KL
 
-from .box_ops import apply_box_deltas_graph, clip_boxes_graph, zero_non_finite
+from .box_ops import (apply_box_deltas_graph, clip_boxes_graph, non_max_suppression_graph,
+                      zero_non_finite)
 from .layers import Float32Layer
 
 
@@ -87,7 +88,7 @@ class ProposalLayer(Float32Layer):
 
         def nms(args):
             image_boxes, image_scores = args
-            indices = tf.image.non_max_suppression(
+            indices = non_max_suppression_graph(
                 image_boxes, image_scores, self.proposal_count, self.nms_threshold,
                 name="rpn_non_max_suppression")
             kept = tf.gather(image_boxes, indices)

@@ -33,11 +33,12 @@ def photo(sample_image_path):
 
 
 def photos_for(export_format, photo):
-    """Photos of several sizes (downscaled, upscaled, odd sizes, square or not); TFLite: two
+    """Photos of several sizes (downscaled, upscaled, odd sizes, square or not); TFLite: three
     photos of its fixed size."""
     if export_format == "tflite":
         height, width = TFLITE_SIZE
-        return [photo[:height, :width], photo[200:200 + height, 500:500 + width]]
+        return [photo[:height, :width], photo[200:200 + height, 500:500 + width],
+                photo[-height:, -width:]]
     return [photo, photo[100:401, 150:550], photo[168:768, 300:900], photo[300:397, 600:757],
             photo[400:600, 50:250]]
 
@@ -73,12 +74,12 @@ def without_slivers(detections, boxes_key):
 def assert_same_detections(exported, expected):
     """``exported`` (the model's outputs) match ``detect()``'s dict ``expected``: each
     detection of one is paired with the same-class detection of the other with the highest
-    box IoU (equal scores may come in another order); slivers are left out (see above)."""
+    box IoU (equal scores may come in another order); slivers are left out (see above).
+    Returns the number of detections compared."""
     assert exported["masks"].ndim == 3 and exported["boxes"].dtype == np.float32
     exported = without_slivers(exported, "boxes")
     expected = without_slivers(expected, "rois")
     count = len(expected["class_ids"])
-    assert count > 0, "the test needs detections"
     assert exported["boxes"].dtype == np.float32 and exported["boxes"].shape == (count, 4)
     assert exported["class_ids"].dtype == np.int32 and exported["class_ids"].shape == (count,)
     assert exported["scores"].dtype == np.float32 and exported["scores"].shape == (count,)
@@ -86,6 +87,8 @@ def assert_same_detections(exported, expected):
     assert exported["masks"].dtype == np.uint8
     assert exported["masks"].shape == (count, height, width)
     assert set(np.unique(exported["masks"])) <= {0, 1}
+    if count == 0:
+        return 0
     ious = box_iou(expected["rois"], exported["boxes"])
     ious[expected["class_ids"][:, None] != exported["class_ids"][None, :]] = -1.0
     # Pair greedily, one to one, by box IoU, then by score (boxes clipped to the photo's
@@ -106,6 +109,7 @@ def assert_same_detections(exported, expected):
     union = (expected_masks | exported_masks).sum(axis=(1, 2))
     mask_ious = np.where(union > 0, intersection / np.maximum(union, 1), 1.0)
     assert mask_ious.min() > 0.98, mask_ious.min()
+    return count
 
 
 def run_exported(export_format, model_path, photos, folder):
@@ -127,14 +131,15 @@ def run_exported(export_format, model_path, photos, folder):
 def check_export(model, export_format, model_path, photo, folder):
     photos = photos_for(export_format, photo)
     outputs = run_exported(export_format, model_path, photos, folder)
-    for image, exported in zip(photos, outputs):
-        assert_same_detections(exported, model.detect([image])[0])
+    compared = [assert_same_detections(exported, model.detect([image])[0])
+                for image, exported in zip(photos, outputs)]
+    assert sum(compared) >= 3, f"too few detections to compare: {compared}"
 
 
 # ---------------------------------------------------------------- logo models (via the command)
-# Below DETECTION_MAX_INSTANCES detections (which of the 100th and 101st is kept would be
-# float noise) and no score near the threshold, with the weights written below.
-LOGO_MIN_CONFIDENCE = 0.75
+# Per backbone: below DETECTION_MAX_INSTANCES detections (which of the 100th and 101st is kept
+# would be float noise) and no score near the threshold, with the weights written below.
+LOGO_MIN_CONFIDENCE = {"small": 0.85, "efficientnet-lite0": 0.75}
 
 
 def write_logo_weights(path, lite, seed, photo=None):
@@ -168,26 +173,28 @@ def write_logo_weights(path, lite, seed, photo=None):
 
 @pytest.fixture(scope="module", params=["small", "efficientnet-lite0"])
 def logo_model(request, tmp_path_factory, sample_image_path):
-    """(weights path, in-library model with every detection kept) for each logo backbone."""
+    """(weights path, score threshold, in-library model) for each logo backbone."""
     from logo_eraser.models import eraser_config_for, load_eraser_model
 
     folder = tmp_path_factory.mktemp(f"logo_{request.param}")
     weights = folder / "mask_rcnn_logo.h5"
     write_logo_weights(weights, lite=request.param != "small", seed=3,
                        photo=read_image(sample_image_path))
-    config = eraser_config_for(str(weights), min_confidence=LOGO_MIN_CONFIDENCE)
+    min_confidence = LOGO_MIN_CONFIDENCE[request.param]
+    config = eraser_config_for(str(weights), min_confidence=min_confidence)
     if request.param != "small":
         assert config.BACKBONE == "efficientnet-lite0"
-    return weights, load_eraser_model(str(weights), config, model_dir=str(folder / "logs"))
+    return (weights, min_confidence,
+            load_eraser_model(str(weights), config, model_dir=str(folder / "logs")))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("export_format", FORMATS)
 def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_path, capsys):
-    weights, model = logo_model
+    weights, min_confidence, model = logo_model
     output = tmp_path / f"logo.{export_format}"
     argv = ["--weights", str(weights), "--config", "logo", "--format", export_format,
-            "-o", str(output), "--min-confidence", str(LOGO_MIN_CONFIDENCE)]
+            "-o", str(output), "--min-confidence", str(min_confidence)]
     if export_format == "tflite":
         argv += ["--input-size", "{}x{}".format(*TFLITE_SIZE)]
     assert export_main(argv) == 0
@@ -202,13 +209,21 @@ def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_
 @pytest.fixture(scope="module")
 def coco_model(coco_weights_path, tmp_path_factory):
     """The COCO network (ResNet101, 81 classes) with the COCO-layout file, at 128 px (the
-    layout does not depend on the input size) and with every detection kept."""
+    layout does not depend on the input size), made to behave a little like a trained one as
+    the logo models above: box deltas damped, class logits scaled so that the best scores
+    spread over about 0.3..0.85 (the file's give all 81 classes about 1/81), score >= 0.5."""
     from mrcnn.coco import CocoConfig
     from mrcnn.export.cli import load_model
 
     config = CocoConfig().with_overrides(GPU_COUNT=1, IMAGES_PER_GPU=1, IMAGE_MIN_DIM=128,
-                                         IMAGE_MAX_DIM=128, DETECTION_MIN_CONFIDENCE=0.0)
-    return load_model(config, str(coco_weights_path), "coco")
+                                         IMAGE_MAX_DIM=128, DETECTION_MIN_CONFIDENCE=0.5)
+    model = load_model(config, str(coco_weights_path), "coco")
+    network = model.keras_model
+    for layer, factor in ((network.get_layer("rpn_model").get_layer("rpn_bbox_pred"), 0.1),
+                          (network.get_layer("mrcnn_bbox_fc"), 0.1),
+                          (network.get_layer("mrcnn_class_logits"), 0.03)):
+        layer.set_weights([w * factor for w in layer.get_weights()])
+    return model
 
 
 @pytest.mark.slow
