@@ -26,7 +26,8 @@ Figures:
   a blur, about 0.7 for a logo half hidden, 1 for an untouched one.
 * other pixels changed: of the pixels outside every logo box and ignore region, the share whose
   value changed (any channel), over all photos.
-* false alarms per logo-free photo: hidden detections in the photos without logos (detections
+* false alarms per logo-free photo: hidden detections (and hidden text regions, with --text
+  brands or all) in the photos without logos (detections
   lying mostly, >= 50% of their box, inside ignore regions do not count), per such photo; and
   the false alarms of all photos (hidden detections touching no logo box and no ignore region).
 * time: the eraser's wall time for the whole folder (model load included) and per photo.
@@ -188,7 +189,10 @@ def run_eraser(photos, eraser_args, keep_outputs=None):
         by_name = {os.path.basename(record["image"]): record for record in records}
         output_paths = {photo["file"]: by_name[os.path.basename(photo["file"])]["output"]
                         for photo in photos}
-        detections = {photo["file"]: by_name[os.path.basename(photo["file"])]["detections"]
+        # Hidden text regions (--text brands / all) count as detections: hits or false alarms.
+        detections = {photo["file"]: (by_name[os.path.basename(photo["file"])]["detections"]
+                                      + by_name[os.path.basename(photo["file"])]
+                                      .get("text", {}).get("regions", []))
                       for photo in photos}
         return output_paths, detections, seconds, work
     except BaseException:

@@ -70,8 +70,12 @@ class TextFinder:
     def find(self, image):
         """The `TextRegion` list of ``image`` ([H, W, 3] uint8 RGB), hidden and kept."""
         self.lines = [] if self.mode == "off" else self.reader.read(image)
+        return self.regions_of(self.lines)
+
+    def regions_of(self, lines):
+        """The `TextRegion` list of text_reading.TextLine ``lines`` read in a photo."""
         regions = []
-        for line in self.lines:
+        for line in lines:
             matches = self.lexicon.find(line.text)
             kept = [m for m in matches if brand_names.name_key(m.name) in self.kept_keys]
             if self.mode == "brands":
