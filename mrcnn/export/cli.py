@@ -4,23 +4,30 @@
     mrcnn-export --weights W.h5 --config coco|brands|logo|MODULE:CLASS \\
                  --format saved_model|tflite|onnx -o PATH
 
-Exit status: 0 written; 2 a user error (unknown --config, a weights file that does not fit
-the configuration, an existing output path, tf2onnx missing for --format onnx...), reported
-on one line before anything is written; 1 an internal error. The output is written under a
-temporary name beside PATH and renamed at the end, so PATH only ever holds a whole export.
+Exit status: 0 written; 1 an internal error, or a TFLite conversion that does not reproduce
+TensorFlow's detections (checked on a test photo; nothing written); 2 a user error (unknown
+--config, a weights file that does not fit the configuration, an existing output path,
+tf2onnx missing for --format onnx...), reported on one line before anything is written. The
+output is written under a temporary name beside PATH and renamed at the end, so PATH only
+ever holds a whole export.
 """
 
 import argparse
 import importlib
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 
-from ..cli import (EXIT_OK, OneLineArgumentParser, UsageError, check_weights_file,
+from ..cli import (EXIT_INTERNAL_ERROR, EXIT_OK, OneLineArgumentParser, UsageError, check_weights_file,
                    check_writable_folder, import_tensorflow_quietly, one_line, run_main)
 
 FORMATS = ("saved_model", "tflite", "onnx")
+
+
+class ExportFailed(Exception):
+    """A converter gave a model that does not reproduce TensorFlow's detections (exit 1)."""
 CONFIG_CHOICES = "coco, brands, logo or MODULE:CLASS"
 
 
@@ -203,11 +210,14 @@ def write_export(model, args, temporary_path):
 
         export_saved_model(model, temporary_path)
     elif args.format == "tflite":
-        from .tflite import export_tflite
+        from .tflite import TFLiteMismatchError, export_tflite
 
         side = int(model.config.IMAGE_MAX_DIM)
         height, width = args.input_size or (side, side)
-        export_tflite(model, temporary_path, height, width)
+        try:
+            export_tflite(model, temporary_path, height, width)
+        except TFLiteMismatchError as error:
+            raise ExportFailed(str(error)) from None
     else:
         from .onnx import export_onnx
 
@@ -259,7 +269,15 @@ def run(args):
 def main(argv=None, prog=None):
     """Command line entry point; returns the exit status."""
     args = build_parser(prog).parse_args(argv)
-    return run_main(run, args)
+    return run_main(_run_reporting_converter_failures, args)
+
+
+def _run_reporting_converter_failures(args):
+    try:
+        return run(args)
+    except ExportFailed as error:
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -14,12 +14,19 @@ it into a built inference model, sharing every weight, together with
 ``PortableGatherRows``: ``GatherRows`` without its ``tf.cond`` (after a TFLite ``IF`` the
 shape of the mask head's rows is unknown, even their rank, and the converter cannot lower the
 mask head's ``Conv2D`` to a builtin), same rows out, and ``PortableTimeDistributed``, whose
-reshapes give the converter the items' static shape.
+reshapes give the converter the items' static shape, and ``PortableDetectionLayer``: one
+non-max suppression over all classes (boxes shifted apart by class) instead of a ``tf.map_fn``
+of per-class ones, which the converter mistranslates, and ``PortableProposalLayer``, the
+same without its ``tf.map_fn`` over the batch.
 """
 
 import keras
 import tensorflow as tf
 
+from ..modeling.box_ops import (apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph,
+                                non_max_suppression_graph, zero_non_finite)
+from ..modeling.detection import DetectionLayer
+from ..modeling.rpn import ProposalLayer
 from ..modeling.image_meta import parse_image_meta_graph
 from ..modeling.layers import GatherRows, TimeDistributed
 from ..modeling.roi_align import PyramidROIAlign, roi_pyramid_levels
@@ -142,6 +149,82 @@ class PortableTimeDistributed(TimeDistributed):
         return result
 
 
+def refine_detections_one_nms(rois, probs, deltas, window, config):
+    """``mrcnn.modeling.detection.refine_detections_graph`` with one non-max suppression over
+    all classes instead of one per class in a ``tf.map_fn`` (which the TFLite converter
+    mistranslates: classes after the first are lost, and no detection at all crashes the
+    interpreter). Each class's boxes are shifted by 2 * class id first, so boxes of different
+    classes never overlap: the survivors are those of per-class suppression, then sorted by
+    score as there. Same arguments and result.
+    """
+    max_instances = config.DETECTION_MAX_INSTANCES
+    class_ids = tf.argmax(probs, axis=1, output_type=tf.int32)
+    indices = tf.stack([tf.range(tf.shape(probs)[0]), class_ids], axis=1)
+    class_scores = tf.gather_nd(probs, indices)
+    deltas_specific = tf.gather_nd(deltas, indices)
+    refined_rois = apply_box_deltas_graph(
+        rois, deltas_specific * tf.constant(config.BBOX_STD_DEV, tf.float32))
+    refined_rois = zero_non_finite(clip_boxes_graph(refined_rois, window))
+
+    keep_mask = class_ids > 0
+    if config.DETECTION_MIN_CONFIDENCE:
+        keep_mask &= class_scores >= config.DETECTION_MIN_CONFIDENCE
+    keep = tf.cast(tf.where(keep_mask)[:, 0], tf.int32)
+    shifted = (tf.gather(refined_rois, keep)
+               + 2.0 * tf.cast(tf.gather(class_ids, keep), tf.float32)[:, None])
+    survivors = non_max_suppression_graph(shifted, tf.gather(class_scores, keep),
+                                          max_instances, config.DETECTION_NMS_THRESHOLD)
+    keep = tf.sort(tf.gather(keep, survivors))
+
+    class_scores_keep = tf.gather(class_scores, keep)
+    num_keep = tf.minimum(tf.shape(class_scores_keep)[0], max_instances)
+    top_ids = tf.math.top_k(class_scores_keep, k=num_keep, sorted=True)[1]
+    keep = tf.gather(keep, top_ids)
+    detections = tf.concat([
+        tf.gather(refined_rois, keep),
+        tf.cast(tf.gather(class_ids, keep), tf.float32)[..., tf.newaxis],
+        tf.gather(class_scores, keep)[..., tf.newaxis],
+    ], axis=1)
+    gap = max_instances - tf.shape(detections)[0]
+    return tf.pad(detections, [(0, gap), (0, 0)], "CONSTANT")
+
+
+class PortableDetectionLayer(DetectionLayer):
+    """``DetectionLayer`` for one image per batch, without ``tf.map_fn`` (see
+    ``refine_detections_one_nms``)."""
+
+    def call(self, inputs):
+        rois, mrcnn_class, mrcnn_bbox, image_meta = inputs
+        meta = parse_image_meta_graph(image_meta)
+        image_shape = meta["image_shape"][0]
+        window = norm_boxes_graph(meta["window"], image_shape[:2])[0]
+        detections = refine_detections_one_nms(rois[0], mrcnn_class[0], mrcnn_bbox[0], window,
+                                               self.config)
+        return detections[tf.newaxis]
+
+
+class PortableProposalLayer(ProposalLayer):
+    """``ProposalLayer`` for one image per batch, without ``tf.map_fn``: inside the TFLite
+    interpreter's WHILE loop, the non-max suppression's cut to its valid count is lost and the
+    proposals repeat. Same inputs and proposals."""
+
+    def call(self, inputs):
+        scores = inputs[0][0, :, 1]
+        deltas = inputs[1][0] * tf.constant(self.config.RPN_BBOX_STD_DEV, tf.float32)
+        anchors = inputs[2][0]
+        pre_nms_limit = tf.minimum(self.config.PRE_NMS_LIMIT, tf.shape(anchors)[0])
+        ix = tf.math.top_k(scores, pre_nms_limit, sorted=True, name="top_anchors").indices
+        boxes = apply_box_deltas_graph(tf.gather(anchors, ix), tf.gather(deltas, ix))
+        boxes = zero_non_finite(clip_boxes_graph(boxes, tf.constant([0.0, 0.0, 1.0, 1.0])))
+        indices = non_max_suppression_graph(boxes, tf.gather(scores, ix), self.proposal_count,
+                                            self.nms_threshold)
+        kept = tf.gather(boxes, indices)
+        padding = tf.maximum(self.proposal_count - tf.shape(kept)[0], 0)
+        proposals = tf.pad(kept, [(0, padding), (0, 0)])
+        proposals.set_shape([self.proposal_count, 4])
+        return proposals[tf.newaxis]
+
+
 def with_portable_layers(keras_model):
     """A copy of an inference ``keras.Model`` whose ``PyramidROIAlign`` and ``GatherRows``
     layers are the portable ones above; every other layer (and so every weight) is shared."""
@@ -150,6 +233,11 @@ def with_portable_layers(keras_model):
             return PortablePyramidROIAlign(layer.pool_shape, name=layer.name)
         if type(layer) is GatherRows:
             return PortableGatherRows(name=layer.name)
+        if type(layer) is ProposalLayer:
+            return PortableProposalLayer(layer.proposal_count, layer.nms_threshold,
+                                         config=layer.config, name=layer.name)
+        if type(layer) is DetectionLayer:
+            return PortableDetectionLayer(layer.config, name=layer.name)
         if type(layer) is TimeDistributed:
             return PortableTimeDistributed(layer.layer, name=layer.name)
         return layer

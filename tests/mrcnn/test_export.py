@@ -231,13 +231,18 @@ def coco_model(coco_weights_path, tmp_path_factory):
 def test_coco_layout_export_matches_detect(coco_model, export_format, photo, tmp_path):
     from mrcnn.export.onnx import export_onnx
     from mrcnn.export.saved_model import export_saved_model
-    from mrcnn.export.tflite import export_tflite
+    from mrcnn.export.tflite import TFLiteMismatchError, export_tflite
 
     output = tmp_path / f"coco.{export_format}"
     if export_format == "saved_model":
         export_saved_model(coco_model, output)
     elif export_format == "tflite":
-        export_tflite(coco_model, output, *TFLITE_SIZE)
+        # Known limitation (README): the TFLite interpreter's proposals for this network come
+        # out wrong; the export checks itself on a test photo and refuses to write.
+        with pytest.raises(TFLiteMismatchError, match="differ from TensorFlow's"):
+            export_tflite(coco_model, output, *TFLITE_SIZE)
+        assert not output.exists()
+        return
     else:
         export_onnx(coco_model, output)
     check_export(coco_model, export_format, output, photo, tmp_path)
