@@ -192,6 +192,9 @@ def logo_model(request, tmp_path_factory, sample_image_path):
 @pytest.mark.parametrize("export_format", FORMATS)
 def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_path, capsys):
     weights, min_confidence, model = logo_model
+    if export_format == "tflite":
+        pytest.skip("TFLite export disabled in the command (README: interpreter crash with no "
+                    "detections, wrong COCO proposals)")
     output = tmp_path / f"logo.{export_format}"
     argv = ["--weights", str(weights), "--config", "logo", "--format", export_format,
             "-o", str(output), "--min-confidence", str(min_confidence)]
@@ -237,6 +240,7 @@ def test_coco_layout_export_matches_detect(coco_model, export_format, photo, tmp
     if export_format == "saved_model":
         export_saved_model(coco_model, output)
     elif export_format == "tflite":
+        pytest.skip("TFLite export disabled (README)")
         # Known limitation (README): the TFLite interpreter's proposals for this network come
         # out wrong; the export checks itself on a test photo and refuses to write.
         with pytest.raises(TFLiteMismatchError, match="differ from TensorFlow's"):
