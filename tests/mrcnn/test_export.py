@@ -322,8 +322,8 @@ def test_weights_of_another_model_are_one_line_exit_2(small_logo_weights, coco_w
     modules.mkdir()
     (modules / "tiny_export_config.py").write_text(TINY_CONFIG_MODULE)
     completed = run_command(["--weights", str(small_logo_weights), "--config",
-                             "tiny_export_config:TinyConfig", "--format", "tflite",
-                             "-o", "out.tflite"], tmp_path, pythonpath=modules)
+                             "tiny_export_config:TinyConfig", "--format", "saved_model",
+                             "-o", "out"], tmp_path, pythonpath=modules)
     assert_one_line_usage_error(completed, "does not fit --config tiny_export_config:TinyConfig")
     assert list(tmp_path.iterdir()) == []
 
@@ -332,7 +332,7 @@ def test_existing_output_is_left_alone_exit_2(small_logo_weights, tmp_path):
     existing = tmp_path / "model.tflite"
     existing.write_bytes(b"keep me")
     completed = run_command(["--weights", str(small_logo_weights), "--config", "logo",
-                             "--format", "tflite", "-o", str(existing)], tmp_path)
+                             "--format", "onnx", "-o", str(existing)], tmp_path)
     assert_one_line_usage_error(completed, "already exists")
     assert existing.read_bytes() == b"keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["model.tflite"]
