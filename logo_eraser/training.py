@@ -162,6 +162,12 @@ def build_parser(prog=None):
                         help="train with 16-bit compute (weights stay float32): bfloat16 is "
                         "about 1.4x faster on CPUs with AMX / AVX512-BF16 (slower on others), "
                         "float16 on GPUs with tensor cores (default: the config's, float32)")
+    parser.add_argument("--crop", action="store_true",
+                        help="train on random square crops of the training size cut from the "
+                             "photos at their own resolution (IMAGE_RESIZE_MODE \"crop\") "
+                             "instead of whole photos shrunk to it: logos keep the pixel sizes "
+                             "they have in a full-size photo, so the model can then detect at "
+                             "larger input sizes")
     parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
                         help="train: stop after the last epoch that ends within this many "
                         "minutes of training; a cosine learning-rate schedule then ends "
@@ -306,6 +312,8 @@ def make_config(args, training):
             overrides["IMAGES_PER_GPU"] = args.images_per_gpu
         if args.mixed_precision:
             overrides["MIXED_PRECISION"] = args.mixed_precision
+        if args.crop:
+            overrides["IMAGE_RESIZE_MODE"] = "crop"
         return train_base().with_overrides(**overrides)
     overrides["DETECTION_MIN_CONFIDENCE"] = args.min_confidence
     return inference_base().with_overrides(**overrides)

@@ -165,6 +165,18 @@ def test_logo_lite0_model_starts_from_imagenet_on_efficientnet_lite0():
     assert type(inference) is training.LogoLiteInferenceConfig
     assert (inference.BATCH_SIZE, inference.DETECTION_MIN_CONFIDENCE) == (1, 0.0)
 
+def test_crop_trains_on_native_resolution_crops_and_detects_on_whole_photos():
+    args = training.build_parser().parse_args(["--model", "logo-lite0", "--crop"])
+    config = training.make_config(args, training=True)
+    assert config.IMAGE_RESIZE_MODE == "crop"
+    side = config.IMAGE_MIN_DIM
+    assert list(config.IMAGE_SHAPE) == [side, side, 3]
+    # Inference never crops: the whole photo is shrunk to each detection size.
+    assert training.make_config(args, training=False).IMAGE_RESIZE_MODE == "square"
+    plain = training.build_parser().parse_args(["--model", "logo-lite0"])
+    assert training.make_config(plain, training=True).IMAGE_RESIZE_MODE == "square"
+
+
 
 @pytest.fixture
 def malformed_dataset(tmp_path):
