@@ -21,8 +21,6 @@ import sys
 import numpy as np
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 DEFAULT_SIZES = (192, 256, 320, 384)
 DEFAULT_THRESHOLDS = (0.9, 0.95, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995)
