@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from ..modeling.box_ops import (apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph,
                                 non_max_suppression_graph, zero_non_finite)
-from ..modeling.detection import DetectionLayer
+from ..modeling.detection import DetectionLayer, score_and_refine, top_detections
 from ..modeling.rpn import ProposalLayer
 from ..modeling.image_meta import parse_image_meta_graph
 from ..modeling.layers import GatherRows, TimeDistributed
@@ -158,35 +158,15 @@ def refine_detections_one_nms(rois, probs, deltas, window, config):
     score as there. Same arguments and result.
     """
     max_instances = config.DETECTION_MAX_INSTANCES
-    class_ids = tf.argmax(probs, axis=1, output_type=tf.int32)
-    indices = tf.stack([tf.range(tf.shape(probs)[0]), class_ids], axis=1)
-    class_scores = tf.gather_nd(probs, indices)
-    deltas_specific = tf.gather_nd(deltas, indices)
-    refined_rois = apply_box_deltas_graph(
-        rois, deltas_specific * tf.constant(config.BBOX_STD_DEV, tf.float32))
-    refined_rois = zero_non_finite(clip_boxes_graph(refined_rois, window))
-
-    keep_mask = class_ids > 0
-    if config.DETECTION_MIN_CONFIDENCE:
-        keep_mask &= class_scores >= config.DETECTION_MIN_CONFIDENCE
-    keep = tf.cast(tf.where(keep_mask)[:, 0], tf.int32)
+    class_ids, class_scores, refined_rois, keep = score_and_refine(rois, probs, deltas, window,
+                                                                   config)
+    keep = tf.cast(keep, tf.int32)
     shifted = (tf.gather(refined_rois, keep)
                + 2.0 * tf.cast(tf.gather(class_ids, keep), tf.float32)[:, None])
     survivors = non_max_suppression_graph(shifted, tf.gather(class_scores, keep),
                                           max_instances, config.DETECTION_NMS_THRESHOLD)
     keep = tf.sort(tf.gather(keep, survivors))
-
-    class_scores_keep = tf.gather(class_scores, keep)
-    num_keep = tf.minimum(tf.shape(class_scores_keep)[0], max_instances)
-    top_ids = tf.math.top_k(class_scores_keep, k=num_keep, sorted=True)[1]
-    keep = tf.gather(keep, top_ids)
-    detections = tf.concat([
-        tf.gather(refined_rois, keep),
-        tf.cast(tf.gather(class_ids, keep), tf.float32)[..., tf.newaxis],
-        tf.gather(class_scores, keep)[..., tf.newaxis],
-    ], axis=1)
-    gap = max_instances - tf.shape(detections)[0]
-    return tf.pad(detections, [(0, gap), (0, 0)], "CONSTANT")
+    return top_detections(keep, class_ids, class_scores, refined_rois, max_instances)
 
 
 class PortableDetectionLayer(DetectionLayer):

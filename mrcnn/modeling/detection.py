@@ -9,6 +9,48 @@ from .image_meta import parse_image_meta_graph
 from .layers import Float32Layer
 
 
+def score_and_refine(rois, probs, deltas, window, config):
+    """The best class of each ROI, its score, its refined box, and which ROIs are candidates.
+
+    rois: [N, (y1, x1, y2, x2)] normalised; probs: [N, NUM_CLASSES];
+    deltas: [N, NUM_CLASSES, (dy, dx, log(dh), log(dw))]; window: [4] normalised.
+    Returns (class_ids [N] int32, class_scores [N], refined_rois [N, 4] normalised and clipped to
+    the window, keep [K] int64: the indices of the ROIs that are neither background nor below
+    DETECTION_MIN_CONFIDENCE, ascending).
+    """
+    class_ids = tf.argmax(probs, axis=1, output_type=tf.int32)
+    indices = tf.stack([tf.range(tf.shape(probs)[0]), class_ids], axis=1)
+    class_scores = tf.gather_nd(probs, indices)
+    deltas_specific = tf.gather_nd(deltas, indices)
+    refined_rois = apply_box_deltas_graph(
+        rois, deltas_specific * np.asarray(config.BBOX_STD_DEV, dtype=np.float32))
+    refined_rois = zero_non_finite(clip_boxes_graph(refined_rois, window))
+
+    keep_mask = class_ids > 0
+    if config.DETECTION_MIN_CONFIDENCE:
+        keep_mask &= class_scores >= config.DETECTION_MIN_CONFIDENCE
+    return class_ids, class_scores, refined_rois, tf.where(keep_mask)[:, 0]
+
+
+def top_detections(keep, class_ids, class_scores, refined_rois, max_instances):
+    """The detections of the ROIs ``keep`` (NMS survivors, ascending), best score first.
+
+    Returns [max_instances, (y1, x1, y2, x2, class_id, score)], zero-padded.
+    """
+    class_scores_keep = tf.gather(class_scores, keep)
+    num_keep = tf.minimum(tf.shape(class_scores_keep)[0], max_instances)
+    top_ids = tf.math.top_k(class_scores_keep, k=num_keep, sorted=True)[1]
+    keep = tf.gather(keep, top_ids)
+
+    detections = tf.concat([
+        tf.gather(refined_rois, keep),
+        tf.cast(tf.gather(class_ids, keep), tf.float32)[..., tf.newaxis],
+        tf.gather(class_scores, keep)[..., tf.newaxis],
+    ], axis=1)
+    gap = max_instances - tf.shape(detections)[0]
+    return tf.pad(detections, [(0, gap), (0, 0)], "CONSTANT")
+
+
 def refine_detections_graph(rois, probs, deltas, window, config):
     """Refine, filter and de-duplicate the detections of one image.
 
@@ -19,20 +61,9 @@ def refine_detections_graph(rois, probs, deltas, window, config):
     coordinates, sorted by score, zero-padded.
     """
     max_instances = config.DETECTION_MAX_INSTANCES
-    # The best class of each ROI, its score and its box deltas.
-    class_ids = tf.argmax(probs, axis=1, output_type=tf.int32)
-    indices = tf.stack([tf.range(tf.shape(probs)[0]), class_ids], axis=1)
-    class_scores = tf.gather_nd(probs, indices)
-    deltas_specific = tf.gather_nd(deltas, indices)
-    refined_rois = apply_box_deltas_graph(
-        rois, deltas_specific * np.asarray(config.BBOX_STD_DEV, dtype=np.float32))
-    refined_rois = zero_non_finite(clip_boxes_graph(refined_rois, window))
-
-    # Drop background and low-confidence ROIs. `keep` stays sorted ascending.
-    keep_mask = class_ids > 0
-    if config.DETECTION_MIN_CONFIDENCE:
-        keep_mask &= class_scores >= config.DETECTION_MIN_CONFIDENCE
-    keep = tf.where(keep_mask)[:, 0]
+    # Background and low-confidence ROIs are dropped; `keep` stays sorted ascending.
+    class_ids, class_scores, refined_rois, keep = score_and_refine(rois, probs, deltas, window,
+                                                                   config)
 
     pre_nms_class_ids = tf.gather(class_ids, keep)
     pre_nms_scores = tf.gather(class_scores, keep)
@@ -58,19 +89,7 @@ def refine_detections_graph(rois, probs, deltas, window, config):
     # The survivors in ascending ROI order (as the reference's set intersection gives them).
     keep = tf.sort(nms_keep)
 
-    # The top detections by score.
-    class_scores_keep = tf.gather(class_scores, keep)
-    num_keep = tf.minimum(tf.shape(class_scores_keep)[0], max_instances)
-    top_ids = tf.math.top_k(class_scores_keep, k=num_keep, sorted=True)[1]
-    keep = tf.gather(keep, top_ids)
-
-    detections = tf.concat([
-        tf.gather(refined_rois, keep),
-        tf.cast(tf.gather(class_ids, keep), tf.float32)[..., tf.newaxis],
-        tf.gather(class_scores, keep)[..., tf.newaxis],
-    ], axis=1)
-    gap = max_instances - tf.shape(detections)[0]
-    return tf.pad(detections, [(0, gap), (0, 0)], "CONSTANT")
+    return top_detections(keep, class_ids, class_scores, refined_rois, max_instances)
 
 
 class DetectionLayer(Float32Layer):

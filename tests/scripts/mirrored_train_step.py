@@ -7,7 +7,6 @@ TensorFlow initialises, so this cannot run inside the pytest process. Prints one
 import json
 import sys
 
-import numpy as np
 import tensorflow as tf
 
 cpu = tf.config.list_physical_devices("CPU")[0]
@@ -17,7 +16,7 @@ tf.config.set_logical_device_configuration(
 from mrcnn import model as modellib  # noqa: E402
 from mrcnn import training  # noqa: E402
 from mrcnn.config import Config  # noqa: E402
-from mrcnn.modeling.image_meta import compose_image_meta  # noqa: E402
+from training_batches import synthetic_batch  # noqa: E402
 
 
 class TwoReplicaConfig(Config):
@@ -34,32 +33,11 @@ class TwoReplicaConfig(Config):
     FPN_CLASSIF_FC_LAYERS_SIZE = 64
 
 
-def synthetic_batch(config, num_anchors):
-    """One global batch in the training input format, with one GT box per image."""
-    b = config.BATCH_SIZE
-    rng = np.random.default_rng(0)
-    images = rng.normal(0, 50, (b, 64, 64, 3)).astype(np.float32)
-    metas = np.stack([compose_image_meta(i, (64, 64, 3), (64, 64, 3), (0, 0, 64, 64), 1.0,
-                                         np.ones(config.NUM_CLASSES))
-                      for i in range(b)]).astype(np.float32)
-    rpn_match = np.zeros((b, num_anchors, 1), np.int32)
-    rpn_match[:, :40] = -1
-    rpn_match[:, 40:44] = 1
-    rpn_bbox = np.zeros((b, config.RPN_TRAIN_ANCHORS_PER_IMAGE, 4), np.float32)
-    gt_ids = np.zeros((b, 2), np.int32)
-    gt_ids[:, 0] = 1
-    gt_boxes = np.zeros((b, 2, 4), np.float32)
-    gt_boxes[:, 0] = [10, 10, 40, 50]
-    gt_masks = np.zeros((b, 56, 56, 2), bool)
-    gt_masks[:, 5:50, 5:50, 0] = True
-    return images, metas, rpn_match, rpn_bbox, gt_ids, gt_boxes, gt_masks
-
-
 def main(log_dir):
     config = TwoReplicaConfig()
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     model = modellib.MaskRCNN("training", config, log_dir, strategy=strategy)
-    batch = synthetic_batch(config, model.get_anchors(config.IMAGE_SHAPE).shape[0])
+    batch = synthetic_batch(config, model.get_anchors(config.IMAGE_SHAPE).shape[0], 64)
     data = tf.data.Dataset.from_tensors(batch).repeat()
     model.set_trainable("heads", verbose=0)
     trainer = training.Trainer(model.keras_model, config, strategy, 0.001)

@@ -18,8 +18,8 @@ import tensorflow as tf
 from mrcnn import model as modellib
 from mrcnn import training
 from mrcnn.config import Config
-from mrcnn.modeling.image_meta import compose_image_meta
 from mrcnn.testing import tiny_backbone, tiny_backbone_shapes
+from training_batches import synthetic_batch
 
 SIDE = 64
 
@@ -44,28 +44,6 @@ class TwoWorkerConfig(Config):
     MAX_GT_INSTANCES = 2
 
 
-def synthetic_batch(config, num_anchors):
-    """One global batch in the training input format, one GT box per image, different images
-    (so that the two workers' gradients differ before they are averaged)."""
-    b = config.BATCH_SIZE
-    rng = np.random.default_rng(0)
-    images = rng.normal(0, 50, (b, SIDE, SIDE, 3)).astype(np.float32)
-    metas = np.stack([compose_image_meta(i, (SIDE, SIDE, 3), (SIDE, SIDE, 3),
-                                         (0, 0, SIDE, SIDE), 1.0, np.ones(config.NUM_CLASSES))
-                      for i in range(b)]).astype(np.float32)
-    rpn_match = np.zeros((b, num_anchors, 1), np.int32)
-    rpn_match[:, :40] = -1
-    rpn_match[:, 40:44] = 1
-    rpn_bbox = rng.normal(0, 0.1, (b, config.RPN_TRAIN_ANCHORS_PER_IMAGE, 4)).astype(np.float32)
-    gt_ids = np.zeros((b, 2), np.int32)
-    gt_ids[:, 0] = 1
-    gt_boxes = np.zeros((b, 2, 4), np.float32)
-    gt_boxes[:, 0] = [10, 10, 40, 50]
-    gt_masks = np.zeros((b, 56, 56, 2), bool)
-    gt_masks[:, 5:50, 5:50, 0] = True
-    return images, metas, rpn_match, rpn_bbox, gt_ids, gt_boxes, gt_masks
-
-
 def main(work_dir):
     task_index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -76,7 +54,8 @@ def main(work_dir):
     model_dir = os.path.join(work_dir, f"worker{task_index}")
     os.makedirs(model_dir, exist_ok=True)
     model = modellib.MaskRCNN("training", config, model_dir, strategy=strategy)
-    batch = synthetic_batch(config, model.get_anchors(config.IMAGE_SHAPE).shape[0])
+    batch = synthetic_batch(config, model.get_anchors(config.IMAGE_SHAPE).shape[0], SIDE,
+                            rpn_bbox_noise=0.1)
     options = tf.data.Options()
     # The batch is already the global one: each worker takes its replica's share of it.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
