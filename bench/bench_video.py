@@ -25,6 +25,9 @@ for each --detect-every value, a fresh process loads the shipped model
   (bench/bench_real_photos.py's measure: NCC of the high-passed grey box before/after >= 0.5),
   and "flashes": frames not hidden between a hidden frame before and a hidden frame after (within
   --hold frames), the failure users see as a logo flashing through.
+
+``--text brands`` (the default, as the command's) also reads the key frames' text and hides brand
+names (RapidOCR, `logo_eraser.text_hiding`); ``--text off`` measures logos only.
 """
 
 import argparse
@@ -243,8 +246,13 @@ def run_child(args):
 
     videos.VideoEraser.run = sampled_run
     start = time.perf_counter()
+    text_finder = None
+    if args.text != "off":
+        from logo_eraser import brand_names, text_hiding
+
+        text_finder = text_hiding.TextFinder(args.text, brand_names.default_lexicon())
     record = videos.erase_video(model, args.clip, args.output, detect_every=args.child_detect_every,
-                                progress=False)
+                                progress=False, text_finder=text_finder)
     elapsed = time.perf_counter() - start
     print(json.dumps({"frames": record["frames"], "seconds": elapsed, "load_s": load_s,
                       "key_frames": record["key_frames"], "tracks": len(record["tracks"]),
@@ -253,9 +261,10 @@ def run_child(args):
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
-def run_once(clip, output, frames, detect_every):
+def run_once(clip, output, frames, detect_every, text):
     command = [sys.executable, __file__, "--child", "--clip", str(clip), "--output", str(output),
-               "--frames", str(frames), "--child-detect-every", str(detect_every)]
+               "--frames", str(frames), "--child-detect-every", str(detect_every),
+               "--text", text]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"run failed: {completed.stderr.strip()[-2000:]}")
@@ -273,6 +282,9 @@ def main(argv=None):
                         default=sorted({1, videos.DEFAULT_DETECT_EVERY}),
                         help=f"values to compare (default: 1 and the default, "
                         f"{videos.DEFAULT_DETECT_EVERY})")
+    parser.add_argument("--text", choices=("brands", "all", "off"), default="brands",
+                        help="text read on the key frames and hidden, as the command's --text "
+                        "(default: brands, the command's default; off: logos only)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--strip", metavar="PNG",
                         help="also write a before/after strip (4 frames of the first clip, "
@@ -293,7 +305,8 @@ def main(argv=None):
         folder = pathlib.Path(args.keep_files or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         results = []
-        print(f"{os.cpu_count()} CPUs; clips of {args.seconds:g} s at {FPS} fps; shipped model")
+        print(f"{os.cpu_count()} CPUs; clips of {args.seconds:g} s at {FPS} fps; shipped model; "
+              f"--text {args.text}")
         print(f"{'clip':>10} {'detect every':>12} {'fps':>6} {'model load':>10} "
               f"{'peak RSS':>9} {'RSS half/end':>13} {'10 min':>7} {'not hidden':>10} "
               f"{'flashes':>7} {'tracks':>6}")
@@ -303,9 +316,9 @@ def main(argv=None):
             boxes = make_clip(clip, width, height, args.seconds)
             for detect_every in args.detect_every:
                 output = folder / f"erased_{height}p_every{detect_every}.mp4"
-                run = run_once(clip, output, len(boxes), detect_every)
+                run = run_once(clip, output, len(boxes), detect_every, args.text)
                 flags = hidden_flags(clip, output, boxes)
-                result = dict(run, height=height, width=width, detect_every=detect_every,
+                result = dict(run, height=height, width=width, detect_every=detect_every, text=args.text,
                               fps=run["frames"] / run["seconds"],
                               not_hidden=1 - float(np.mean(flags)),
                               flashes=flashes(flags, run["hold"]),
