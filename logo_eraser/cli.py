@@ -127,7 +127,8 @@ def build_parser(prog=None):
                        help="keep a logo hidden, following its track, for this many frames "
                        "after the detector last found it (and at least until its next run), "
                        "so a missed frame never shows it (default: "
-                       f"{videos.HOLD_SECONDS:g} s of frames, e.g. 12 at 25 fps)")
+                       f"{videos.HOLD_SECONDS:g} s of frames, e.g. "
+                       f"{videos.default_hold(25)} at 25 fps)")
     video.add_argument("--crf", type=crf_value, default=video_io.DEFAULT_CRF,
                        help="video quality, 0 (lossless) to 51, lower is better and larger "
                        f"(default: {video_io.DEFAULT_CRF}, no visible loss)")

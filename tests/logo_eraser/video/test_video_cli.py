@@ -69,7 +69,7 @@ def test_default_output_json_tracks_and_hidden_logo(tmp_path, monkeypatch, capsy
     assert sorted(os.listdir(tmp_path)) == ["eraser.mp4", "tracks.json"]
     record = json.loads((tmp_path / "tracks.json").read_text())
     assert record["detect_every"] == videos.DEFAULT_DETECT_EVERY
-    assert record["hold"] == 12 and record["frames"] == 30
+    assert record["hold"] == videos.default_hold(25) == 25 and record["frames"] == 30
     (track,) = record["tracks"]
     assert track["id"] == 1 and track["class_name"] == "logo" and track["hidden"] is True
     assert (track["first_frame"], track["last_frame"]) == (0, 29)
