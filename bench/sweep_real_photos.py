@@ -13,7 +13,6 @@ threshold; ``--report`` writes them as JSON. The chosen setting's figures are th
 
 import argparse
 import itertools
-import json
 import os
 import pathlib
 import sys
@@ -30,13 +29,9 @@ DETECT_MIN_CONFIDENCE = 0.85
 
 def _bench():
     """bench_real_photos as a module (bench/ is not a package)."""
-    import importlib.util
+    from mrcnn.testing import load_script_module
 
-    spec = importlib.util.spec_from_file_location(
-        "bench_real_photos", REPO_ROOT / "bench" / "bench_real_photos.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script_module(REPO_ROOT / "bench" / "bench_real_photos.py")
 
 
 def _above(result, threshold):
@@ -105,7 +100,9 @@ def main(argv=None):
               f"changed {line['changed']:.4f}  false alarms {line['false_alarms']:.2f}",
               flush=True)
     if args.report:
-        pathlib.Path(args.report).write_text(json.dumps(lines, indent=1))
+        from mrcnn.atomic import write_json_atomic
+
+        write_json_atomic(args.report, lines, indent=1)
     return 0
 
 
