@@ -114,13 +114,15 @@ class TextFinder:
 def text_detections(regions, image_shape):
     """The hidden regions as a detect()-style dict: "rois" [M, (y1, x1, y2, x2)] int px (y2, x2
     exclusive, clipped), "masks" [H, W, M] bool (the grown polygons), "scores" [M] (reading
-    scores). image_shape: (H, W[, C])."""
+    scores), "labels" [M] ({"text": the words, "brand": the brand matched or None}).
+    image_shape: (H, W[, C])."""
     hidden = [region for region in regions if region.hidden]
     polygons = (np.stack([region.polygon for region in hidden]) if hidden
                 else np.zeros((0, 4, 2), np.float32))
     return {"rois": polygon_boxes(polygons, image_shape),
             "masks": polygon_masks(polygons, image_shape),
-            "scores": np.array([region.score for region in hidden], dtype=np.float32)}
+            "scores": np.array([region.score for region in hidden], dtype=np.float32),
+            "labels": [{"text": region.text, "brand": region.brand} for region in hidden]}
 
 
 def describe_text(mode, lines, regions, image_shape):

@@ -40,26 +40,30 @@ FLOW_WINDOW = (15, 15)
 @dataclasses.dataclass
 class Detection:
     """One detection of a key frame: box [4] float (y1, x1, y2, x2) px; class_id; score;
-    mask [h, w] bool inside the box (h, w: the rounded box's size)."""
+    mask [h, w] bool inside the box (h, w: the rounded box's size); label: what was read for a
+    text region ({"text", "brand"}), None for a logo."""
     box: np.ndarray
     class_id: int
     score: float
     mask: np.ndarray
+    label: dict = None
 
 
 def detections_from_result(result):
     """`Detection` list from a detect() result dict ("rois" [N, 4] int px, "class_ids" [N],
-    "scores" [N], "masks" [H, W, N] bool). Masks are cropped to their boxes (memory: a box's
-    area, not the frame's)."""
+    "scores" [N], "masks" [H, W, N] bool, optional "labels" [N]: dict or None). Masks are
+    cropped to their boxes (memory: a box's area, not the frame's)."""
     detections = []
     masks = result["masks"]
+    labels = result.get("labels") or [None] * len(result["scores"])
     for index, (box, class_id, score) in enumerate(zip(result["rois"], result["class_ids"],
                                                        result["scores"])):
         y1, x1, y2, x2 = (int(v) for v in box)
         if y2 <= y1 or x2 <= x1:
             continue
         detections.append(Detection(np.asarray(box, dtype=np.float64), int(class_id),
-                                    float(score), np.array(masks[y1:y2, x1:x2, index], bool)))
+                                    float(score), np.array(masks[y1:y2, x1:x2, index], bool),
+                                    labels[index]))
     return detections
 
 
@@ -141,7 +145,7 @@ class Track:
     ([h, w] bool, the latest detection's mask in its box); ``last_detected`` (frame index);
     ``boxes`` {frame index: ([4] float box, detected bool)}; ``ended`` (frame index after its
     last, or None while live); ``style_state``: what the hiding keeps per track (the mosaic's
-    colours).
+    colours); ``labels``: for a text track, each distinct {"text", "brand"} read in it, in order.
     """
 
     def __init__(self, track_id, detection, frame_index, hidden):
@@ -155,6 +159,12 @@ class Track:
         self.boxes = {frame_index: (self.box.copy(), True)}
         self.ended = None
         self.style_state = None
+        self.labels = []
+        self._add_label(detection.label)
+
+    def _add_label(self, label):
+        if label is not None and label not in self.labels:
+            self.labels.append(dict(label))
 
     def detected(self, detection, frame_index):
         """Record a detection of this logo at ``frame_index``."""
@@ -163,6 +173,7 @@ class Track:
         self.score = max(self.score, detection.score)
         self.last_detected = frame_index
         self.boxes[frame_index] = (self.box.copy(), True)
+        self._add_label(detection.label)
 
     def carried(self, box, frame_index):
         """Record ``box`` (not detected: carried or interpolated) at ``frame_index``; it becomes
@@ -184,15 +195,19 @@ class Track:
 
     def to_json(self, class_names):
         """JSON-ready record: id, class, first and last frame, box [y1, x1, y2, x2] per frame
-        (rounded px) and whether the detector found it there."""
-        return {"id": self.id, "class_id": self.class_id,
-                "class_name": class_names[self.class_id] if self.class_id < len(class_names)
-                else str(self.class_id),
-                "score": round(float(self.score), 6), "hidden": bool(self.hidden),
-                "first_frame": self.first_frame, "last_frame": self.last_frame,
-                "frames": [{"frame": index, "box": [int(round(v)) for v in box],
-                            "detected": bool(detected)}
-                           for index, (box, detected) in sorted(self.boxes.items())]}
+        (rounded px) and whether the detector found it there; a text track also has "read":
+        the distinct {"text", "brand"} read in it."""
+        record = {"id": self.id, "class_id": self.class_id,
+                  "class_name": class_names[self.class_id] if self.class_id < len(class_names)
+                  else str(self.class_id),
+                  "score": round(float(self.score), 6), "hidden": bool(self.hidden),
+                  "first_frame": self.first_frame, "last_frame": self.last_frame,
+                  "frames": [{"frame": index, "box": [int(round(v)) for v in box],
+                              "detected": bool(detected)}
+                             for index, (box, detected) in sorted(self.boxes.items())]}
+        if self.labels:
+            record["read"] = [dict(label) for label in self.labels]
+        return record
 
 
 class Tracker:

@@ -235,6 +235,8 @@ def detect_upright(model, rgb, rotation=0, image_sizes=None, text_finder=None):
             result["class_ids"] = np.concatenate([
                 result["class_ids"], np.full(len(text["rois"]), text_class_id(model.config))])
             result["scores"] = np.concatenate([result["scores"], text["scores"]])
+            result["labels"] = [None] * (len(result["scores"]) - len(text["labels"])) + \
+                text["labels"]
     if not turns:
         return result
     result = dict(result)

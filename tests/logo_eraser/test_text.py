@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from logo_eraser import brand_names, cli, photos, text_hiding, text_reading, videos
+from logo_eraser import brand_names, cli, photos, text_hiding, text_reading, tracking, videos
 from logo_eraser.paths import PACKAGE_DIR
 from mrcnn.image_io import read_image, write_image_atomic
 
@@ -310,3 +310,15 @@ def test_video_key_frames_get_text_as_detections_of_class_text(reader, pepsi_oxf
     turned = videos.detect_upright(model, stored, 90, None, finder)
     assert turned["rois"].tolist() == videos.unrotate_boxes(result["rois"], 1,
                                                             stored.shape).tolist()
+    # What was read travels with the detection into its track and the --json record.
+    assert result["labels"] == [{"text": "PEPSI", "brand": "Pepsi"}]
+    detections = tracking.detections_from_result(result)
+    tracker = tracking.Tracker(hold=12)
+    (track,) = tracker.associate(0, detections)[1]
+    tracker.associate(5, tracking.detections_from_result(result))
+    record = track.to_json(list(model.config.CLASS_NAMES) + ["text"])
+    assert record["class_name"] == "text" and record["first_frame"] == 0
+    assert record["read"] == [{"text": "PEPSI", "brand": "Pepsi"}]
+    logo_only = dict(result, class_ids=np.array([1]), labels=[None])
+    (logo_track,) = tracker.associate(10, tracking.detections_from_result(logo_only))[1]
+    assert "read" not in logo_track.to_json(list(model.config.CLASS_NAMES))
