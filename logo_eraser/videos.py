@@ -47,7 +47,7 @@ from .tracking import SceneCuts, Tracker, detections_from_result, flow_shift
 from .video_io import DEFAULT_CRF, VideoWriter, open_video, warn
 
 # Key frames: the detector runs on every Nth frame. bench/bench_video.py chose 5: at 720p
-# on 2 cores 7.2 fps against 2.9 with 1 (detection is ~0.3 s a frame), no logo frame shown.
+# on 2 cores (idle, logos only) 14.3 fps against 4.5 with 1, no logo frame shown in either.
 DEFAULT_DETECT_EVERY = 5
 # A missed logo stays hidden this long after its last detection (default --hold, in seconds).
 # Half a second let a logo flash through on the 60-second benchmark clip (bench/bench_video.py,
