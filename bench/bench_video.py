@@ -220,7 +220,7 @@ def ten_minute_peak(run, frames_10_min=15000, min_frames=MIN_SLOPE_FRAMES):
 
 def run_child(args):
     """Load the shipped model, erase args.clip into args.output; print a JSON line."""
-    from logo_eraser import models, videos
+    from logo_eraser import cli, models, videos
     from mrcnn.cli import import_tensorflow_quietly
 
     import_tensorflow_quietly()
@@ -246,11 +246,8 @@ def run_child(args):
 
     videos.VideoEraser.run = sampled_run
     start = time.perf_counter()
-    text_finder = None
-    if args.text != "off":
-        from logo_eraser import brand_names, text_hiding
-
-        text_finder = text_hiding.TextFinder(args.text, brand_names.default_lexicon())
+    # The command's own choice of text finder for --text (None for off).
+    text_finder = cli.text_finder_for(argparse.Namespace(text=args.text, brands_file=None), [])
     record = videos.erase_video(model, args.clip, args.output, detect_every=args.child_detect_every,
                                 progress=False, text_finder=text_finder)
     elapsed = time.perf_counter() - start
@@ -318,7 +315,8 @@ def main(argv=None):
                 output = folder / f"erased_{height}p_every{detect_every}.mp4"
                 run = run_once(clip, output, len(boxes), detect_every, args.text)
                 flags = hidden_flags(clip, output, boxes)
-                result = dict(run, height=height, width=width, detect_every=detect_every, text=args.text,
+                result = dict(run, height=height, width=width, detect_every=detect_every,
+                              text=args.text,
                               fps=run["frames"] / run["seconds"],
                               not_hidden=1 - float(np.mean(flags)),
                               flashes=flashes(flags, run["hold"]),

@@ -164,7 +164,7 @@ class Track:
 
     def _add_label(self, label):
         if label is not None and label not in self.labels:
-            self.labels.append(dict(label))
+            self.labels.append(label)
 
     def detected(self, detection, frame_index):
         """Record a detection of this logo at ``frame_index``."""
@@ -206,7 +206,7 @@ class Track:
                               "detected": bool(detected)}
                              for index, (box, detected) in sorted(self.boxes.items())]}
         if self.labels:
-            record["read"] = [dict(label) for label in self.labels]
+            record["read"] = list(self.labels)
         return record
 
 
