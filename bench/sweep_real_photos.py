@@ -91,7 +91,8 @@ def main(argv=None):
     if missing:
         parser.error(f"no such weights file: {missing[0]}")
 
-    photos = _bench().load_annotations(_bench().DEFAULT_ANNOTATIONS, args.split)
+    bench = _bench()
+    photos = bench.load_annotations(bench.DEFAULT_ANNOTATIONS, args.split)
     lines = []
     for line in sweep(args.weights, photos, args.sizes, args.thresholds, args.max_sizes):
         lines.append(line)
