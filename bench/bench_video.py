@@ -249,19 +249,20 @@ def run_child(args):
     # The command's own choice of text finder for --text (None for off).
     text_finder = cli.text_finder_for(argparse.Namespace(text=args.text, brands_file=None), [])
     record = videos.erase_video(model, args.clip, args.output, detect_every=args.child_detect_every,
-                                progress=False, text_finder=text_finder)
+                                progress=False, text_finder=text_finder,
+                                text_every=args.text_every)
     elapsed = time.perf_counter() - start
     print(json.dumps({"frames": record["frames"], "seconds": elapsed, "load_s": load_s,
                       "key_frames": record["key_frames"], "tracks": len(record["tracks"]),
-                      "hold": record["hold"],
+                      "hold": record["hold"], "text_reads": record["text_reads"],
                       "rss_samples_mb": rss_samples,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
-def run_once(clip, output, frames, detect_every, text):
+def run_once(clip, output, frames, detect_every, text, text_every):
     command = [sys.executable, __file__, "--child", "--clip", str(clip), "--output", str(output),
                "--frames", str(frames), "--child-detect-every", str(detect_every),
-               "--text", text]
+               "--text", text, "--text-every", str(text_every)]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"run failed: {completed.stderr.strip()[-2000:]}")
@@ -282,6 +283,9 @@ def main(argv=None):
     parser.add_argument("--text", choices=("brands", "all", "off"), default="brands",
                         help="text read on the key frames and hidden, as the command's --text "
                         "(default: brands, the command's default; off: logos only)")
+    parser.add_argument("--text-every", type=int, default=videos.DEFAULT_TEXT_EVERY,
+                        help="read text on every Nth key frame, as the command's --text-every "
+                        f"(default: {videos.DEFAULT_TEXT_EVERY})")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--strip", metavar="PNG",
                         help="also write a before/after strip (4 frames of the first clip, "
@@ -303,7 +307,8 @@ def main(argv=None):
         folder.mkdir(parents=True, exist_ok=True)
         results = []
         print(f"{os.cpu_count()} CPUs; clips of {args.seconds:g} s at {FPS} fps; shipped model; "
-              f"--text {args.text}")
+              f"--text {args.text}"
+              + (f", read every {args.text_every} key frames" if args.text != "off" else ""))
         print(f"{'clip':>10} {'detect every':>12} {'fps':>6} {'model load':>10} "
               f"{'peak RSS':>9} {'RSS half/end':>13} {'10 min':>7} {'not hidden':>10} "
               f"{'flashes':>7} {'tracks':>6}")
@@ -313,10 +318,11 @@ def main(argv=None):
             boxes = make_clip(clip, width, height, args.seconds)
             for detect_every in args.detect_every:
                 output = folder / f"erased_{height}p_every{detect_every}.mp4"
-                run = run_once(clip, output, len(boxes), detect_every, args.text)
+                run = run_once(clip, output, len(boxes), detect_every, args.text,
+                               args.text_every)
                 flags = hidden_flags(clip, output, boxes)
                 result = dict(run, height=height, width=width, detect_every=detect_every,
-                              text=args.text,
+                              text=args.text, text_every=args.text_every,
                               fps=run["frames"] / run["seconds"],
                               not_hidden=1 - float(np.mean(flags)),
                               flashes=flashes(flags, run["hold"]),

@@ -129,6 +129,12 @@ def build_parser(prog=None):
                        "so a missed frame never shows it (default: "
                        f"{videos.HOLD_SECONDS:g} s of frames, e.g. "
                        f"{videos.default_hold(25)} at 25 fps)")
+    video.add_argument("--text-every", type=positive_int, metavar="N",
+                       default=videos.DEFAULT_TEXT_EVERY,
+                       help="read a video's text on every Nth key frame only (and the first of "
+                       "each shot): reading is slower than detecting logos; text that appears "
+                       "between two reads is hidden from the later one on (default: "
+                       f"{videos.DEFAULT_TEXT_EVERY}; 1: every key frame)")
     video.add_argument("--crf", type=crf_value, default=video_io.DEFAULT_CRF,
                        help="video quality, 0 (lossless) to 51, lower is better and larger "
                        f"(default: {video_io.DEFAULT_CRF}, no visible loss)")
@@ -355,7 +361,8 @@ def _erase(args, image_path, output, folder_mode, reader, photo_paths, keep_name
     options = dict(style=args.style, keep_class_ids=keep_ids, dilate=args.dilate,
                    seed=args.seed, region=args.region, image_sizes=args.image_sizes,
                    text_finder=text_finder)
-    video_options = dict(options, detect_every=args.detect_every, hold=args.hold, crf=args.crf)
+    video_options = dict(options, detect_every=args.detect_every, hold=args.hold, crf=args.crf,
+                         text_every=args.text_every)
 
     if reader is not None:
         model = load_model(weights_path, config, args.debug)

@@ -215,16 +215,20 @@ class Tracker:
 
     hold: frames a track lives on after its last detection; detect_every: frames between key
     frames (a track always lives until the next key frame can confirm it); is_hidden:
-    class_id -> bool (False for --keep classes); iou_threshold: see associate.
+    class_id -> bool (False for --keep classes); iou_threshold: see associate;
+    class_lifetimes: {class_id: frames} the tracks of a class live at least this long after
+    their last detection (text, read only on some key frames, must outlive the gap between
+    them).
     ``live``: the live tracks; ``finished``: the ended ones, in order of ending.
     """
 
     def __init__(self, hold, detect_every=1, is_hidden=lambda class_id: True,
-                 iou_threshold=DEFAULT_IOU_THRESHOLD):
+                 iou_threshold=DEFAULT_IOU_THRESHOLD, class_lifetimes=None):
         self.hold = int(hold)
         self.detect_every = int(detect_every)
         self.is_hidden = is_hidden
         self.iou_threshold = iou_threshold
+        self.class_lifetimes = dict(class_lifetimes or {})
         self.live = []
         self.finished = []
         self._next_id = 1
@@ -233,6 +237,10 @@ class Tracker:
     def lifetime(self):
         """Frames after its last detection during which a track is still live."""
         return max(self.hold, self.detect_every - 1)
+
+    def lifetime_of(self, track):
+        """Frames after its last detection during which ``track`` is still live."""
+        return max(self.lifetime, int(self.class_lifetimes.get(track.class_id, 0)))
 
     def associate(self, frame_index, detections):
         """Match a key frame's ``detections`` (`Detection` list) to the live tracks.
@@ -269,7 +277,7 @@ class Tracker:
 
     def expire(self, frame_index):
         """End the tracks that have gone undetected too long at ``frame_index``; returns them."""
-        ended = [t for t in self.live if frame_index - t.last_detected > self.lifetime]
+        ended = [t for t in self.live if frame_index - t.last_detected > self.lifetime_of(t)]
         for track in ended:
             self._end(track, frame_index)
         return ended

@@ -17,8 +17,11 @@ Temporal consistency (see `logo_eraser.tracking`):
 * a box that was carried rather than detected is grown by CARRIED_MARGIN_FRACTION of its size,
   since flow can lag a few pixels;
 * text (``text_finder``, see `logo_eraser.text_hiding`: brand names read, or all text) is
-  read on the key frames too, and each hidden text region joins the detections as one of
-  class "text" (id: the model's class count): tracked, carried and held like a logo;
+  read on every ``text_every``-th key frame (and the first of every shot), and each hidden
+  text region joins the detections as one of class "text" (id: the model's class count):
+  tracked, carried and held like a logo, a text track living at least until the next key
+  frame that reads text; text that appears between two reads is hidden from the later one
+  (and the frames held back before it) on;
 * the mosaic is stable: each track has its own grid of block colours, anchored to its box (the
   blocks move and scale with the logo; the box smoothed over frames, `grid_box`, so that a
   detector's wobble does not shift them); each block's colour is that of one point picked at
@@ -55,6 +58,10 @@ DEFAULT_DETECT_EVERY = 5
 # track expired and 13 frames showed it before the next detection. With 1 s: no frame shown,
 # and 34 tracks instead of 80 (false alarms keep one track instead of restarting).
 HOLD_SECONDS = 1.0
+# Text is read on every Nth key frame only: reading costs more than detecting logos (at 1080p
+# on 2 cores about 0.7 s a read against 0.4 s for a key frame's logos), and words on screen
+# seldom appear for less than a second. bench/bench_video.py --text brands chose it (BENCHMARKS).
+DEFAULT_TEXT_EVERY = 3
 # Optical flow and cut detection work on a grey copy of at most this many pixels a side.
 FLOW_SIDE = 320
 # A carried (not detected) box is grown by this fraction of its longer side, at least 2 px.
@@ -258,7 +265,8 @@ class VideoEraser:
     region, keep_class_ids, dilate, seed, image_sizes: as photos.erase_logos (``seed`` seeds
     the mosaic's picks, once per track, see update_tile); rotation: the video's display
     rotation in degrees (detection runs on upright frames, see detect_upright); text_finder:
-    text_hiding.TextFinder (None: logos only), run on the key frames.
+    text_hiding.TextFinder (None: logos only), run on every ``text_every``-th key frame and on
+    the first key frame of every shot.
     `run(frames)` yields (VideoFrame, hidden [H, W, 3] uint8) in order; afterwards ``tracker``
     holds the tracks, ``key_frames`` the count of detector runs and ``scene_cuts`` the frame
     indices starting a new shot.
@@ -266,9 +274,12 @@ class VideoEraser:
 
     def __init__(self, model, detect_every=DEFAULT_DETECT_EVERY, hold=12, style=DEFAULT_STYLE,
                  region=DEFAULT_REGION, keep_class_ids=(), dilate=None, seed=DEFAULT_SEED,
-                 image_sizes=None, rotation=0, text_finder=None):
+                 image_sizes=None, rotation=0, text_finder=None,
+                 text_every=DEFAULT_TEXT_EVERY):
         if style not in hiding.STYLES:
             raise ValueError(f"unknown style {style!r}")
+        if int(text_every) < 1:
+            raise ValueError(f"text_every must be at least 1, got {text_every}")
         self.model = model
         self.detect_every = max(1, int(detect_every))
         self.style, self.region, self.seed = style, region, seed
@@ -276,12 +287,18 @@ class VideoEraser:
         self.image_sizes = image_sizes
         self.rotation = rotation
         self.text_finder = text_finder
+        self.text_every = int(text_every)
         keep = {int(class_id) for class_id in keep_class_ids}
+        # A text track lives until the next key frame that reads text can confirm it.
+        text_lifetime = self.text_every * self.detect_every - 1
         self.tracker = Tracker(hold, self.detect_every,
-                               is_hidden=lambda class_id: class_id not in keep)
+                               is_hidden=lambda class_id: class_id not in keep,
+                               class_lifetimes={text_class_id(model.config): text_lifetime})
         self.cuts = SceneCuts()
         self.scene_cuts = []
         self.key_frames = 0
+        self.text_reads = 0
+        self._keys_since_text = None  # key frames since text was last read; None: new shot
         self._ended = []  # tracks ended while frames they cover are still held back
 
     def run(self, frames):
@@ -302,6 +319,7 @@ class VideoEraser:
                 pending = []
                 self.scene_cuts.append(frame.index)
                 self._ended.extend(self.tracker.end_all(frame.index))
+                self._keys_since_text = None
             elif not key:  # a key frame first looks for its missed tracks (_key_frame)
                 self._ended.extend(self.tracker.expire(frame.index))
             if previous is not None and not cut:
@@ -318,12 +336,19 @@ class VideoEraser:
         yield from self._flush(pending)
 
     def _key_frame(self, frame, grey, scale, pending):
-        """Detect on a key frame; correct the held-back frames' boxes of the tracks found again
-        and carry the new tracks back over them."""
+        """Detect on a key frame (and read text on every text_every-th); correct the held-back
+        frames' boxes of the tracks found again and carry the new tracks back over them."""
         index = frame.index
+        read_text = self.text_finder is not None and (
+            self._keys_since_text is None or self._keys_since_text + 1 >= self.text_every)
         result = detect_upright(self.model, frame.rgb, self.rotation, self.image_sizes,
-                                self.text_finder)
+                                self.text_finder if read_text else None)
         self.key_frames += 1
+        if read_text:
+            self.text_reads += 1
+            self._keys_since_text = 0
+        elif self._keys_since_text is not None:
+            self._keys_since_text += 1
         matched, new = self.tracker.associate(index, detections_from_result(result))
         previous_key = pending[0][0].index - 1 if pending else None
         for track, carried_box in matched:
@@ -408,7 +433,7 @@ def _clip_box(box, shape):
 def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAULT_DETECT_EVERY,
                 hold=None, crf=DEFAULT_CRF, style=DEFAULT_STYLE, region=DEFAULT_REGION,
                 keep_class_ids=(), dilate=None, seed=DEFAULT_SEED, image_sizes=None,
-                progress=True, text_finder=None):
+                progress=True, text_finder=None, text_every=DEFAULT_TEXT_EVERY):
     """Hide the logos of the video at ``input_path`` and write ``output_path`` atomically.
 
     reader: the input already opened with video_io.open_video (else it is opened here, and
@@ -429,7 +454,7 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
         eraser = VideoEraser(model, detect_every=detect_every, hold=hold, style=style,
                              region=region, keep_class_ids=keep_class_ids, dilate=dilate,
                              seed=seed, image_sizes=image_sizes, rotation=reader.rotation,
-                             text_finder=text_finder)
+                             text_finder=text_finder, text_every=text_every)
         extension = os.path.splitext(output_path)[1].lower()
         bar = tqdm(total=reader.frame_count_estimate or None, unit="frame",
                    desc=os.path.basename(input_path), file=sys.stderr, leave=False,
@@ -458,5 +483,6 @@ def erase_video(model, input_path, output_path, reader=None, detect_every=DEFAUL
                 "detect_every": eraser.detect_every, "hold": hold, "style": style,
                 "region": region, "dilate_px": int(eraser.dilate or 0),
                 "text": text_finder.mode if text_finder is not None else "off",
+                "text_every": eraser.text_every, "text_reads": eraser.text_reads,
                 "key_frames": eraser.key_frames, "scene_cuts": eraser.scene_cuts,
                 "pixel_format": writer.pix_fmt, "tracks": [t.to_json(class_names) for t in tracks]}

@@ -103,3 +103,14 @@ def test_carried_box_never_overwrites_a_detection_and_json():
     assert record["frames"] == [{"frame": 0, "box": [10, 10, 50, 50], "detected": True},
                                 {"frame": 1, "box": [11, 11, 51, 51], "detected": False}]
     assert record["class_name"] == "logo" and record["hidden"] is True
+
+
+def test_class_lifetimes_keep_a_class_live_longer():
+    """Text read on every third key frame (of 5) outlives a logo missed at the next one."""
+    logo = tracking.Detection(np.array([0.0, 0, 10, 10]), 1, 0.9, np.ones((10, 10), bool))
+    text = tracking.Detection(np.array([20.0, 20, 30, 30]), 2, 0.9, np.ones((10, 10), bool))
+    tracker = tracking.Tracker(hold=0, detect_every=5, class_lifetimes={2: 14})
+    logo_track, text_track = tracker.associate(0, [logo, text])[1]
+    assert tracker.lifetime_of(logo_track) == 4 and tracker.lifetime_of(text_track) == 14
+    assert tracker.expire(5) == [logo_track]
+    assert tracker.expire(14) == [] and tracker.expire(15) == [text_track]

@@ -288,3 +288,66 @@ def test_4k_video(tmp_path, clip_maker, stub_model_class, video_helpers):
             correlation = video_helpers.detail_correlation(frame_in.to_ndarray(format="rgb24"),
                                                            pixels_out, box)
             assert correlation < HIDDEN_NCC
+
+
+class _Region:
+    """A text_hiding.TextRegion stand-in: a hidden brand name over the given box."""
+
+    def __init__(self, box):
+        y1, x1, y2, x2 = box
+        self.polygon = np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], np.float32)
+        self.hidden, self.score, self.text, self.brand = True, 0.9, "ADIDAS", "Adidas"
+
+
+class _StubTextFinder:
+    """Reads the clip's logo as a brand name wherever it is; records the frames it read."""
+
+    mode = "brands"
+
+    def __init__(self, stub):
+        self.stub, self.read = stub, []
+
+    def find(self, image):
+        index = self.stub.frame_index(image)
+        self.read.append(index)
+        box = self.stub.clip.boxes[index]
+        return [] if box is None else [_Region(box)]
+
+
+@pytest.mark.parametrize("text_every", [1, 3])
+def test_text_read_on_every_nth_key_frame_stays_hidden_between_reads(
+        tmp_path, moving_logo_clip, stub_model_class, video_helpers, text_every):
+    clip = moving_logo_clip
+    stub = stub_model_class(clip, miss=lambda index: True)  # no logo: text only
+    finder = _StubTextFinder(stub)
+    output = tmp_path / "out.mp4"
+    record = erase(stub, clip, output, detect_every=5, hold=0, text_finder=finder,
+                   text_every=text_every)
+    # Logos on every key frame, text on every text_every-th of them.
+    assert stub.asked == list(range(0, 30, 5))
+    assert finder.read == list(range(0, 30, 5 * text_every))
+    assert record["text_reads"] == len(finder.read) and record["text_every"] == text_every
+    # With no hold at all, the text track still lives until the next read can confirm it.
+    (track,) = record["tracks"]
+    assert track["class_name"] == "text" and track["read"][0]["brand"] == "Adidas"
+    assert (track["first_frame"], track["last_frame"]) == (0, 29)
+    assert max(correlations(video_helpers, clip, output)) < HIDDEN_NCC
+
+
+def test_text_reading_restarts_at_a_scene_cut(tmp_path, clip_maker, stub_model_class):
+    clip = clip_maker(tmp_path / "cut.mp4", frames=30, cut_at=12, logo_after_cut=True)
+    stub = stub_model_class(clip, miss=lambda index: True)
+    finder = _StubTextFinder(stub)
+    record = erase(stub, clip, tmp_path / "out.mp4", detect_every=5, hold=0,
+                   text_finder=finder, text_every=3)
+    # Key frames 0, 5, 10, then the cut's 12, 17, 22, 27: the first of each shot reads text.
+    assert stub.asked == [0, 5, 10, 12, 17, 22, 27]
+    assert finder.read == [0, 12, 27]
+    first, second = record["tracks"]
+    assert (first["first_frame"], first["last_frame"]) == (0, 11)
+    assert (second["first_frame"], second["last_frame"]) == (12, 29)
+
+
+def test_text_every_must_be_positive(moving_logo_clip, stub_model_class):
+    with pytest.raises(ValueError, match="text_every"):
+        videos.VideoEraser(stub_model_class(moving_logo_clip), text_every=0)
