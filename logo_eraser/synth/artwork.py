@@ -289,6 +289,32 @@ def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR, checkout_photos=
                    tuple(sorted(set(photos))))
 
 
+@functools.lru_cache(maxsize=4)
+def load_objects(folders):
+    """The cut-out object photos (PNG with alpha) of ``folders`` (a tuple), sorted.
+    Raises ArtworkError for a folder without any."""
+    paths_found = []
+    for folder in folders:
+        found = [path for path in list_images(folder, (".png",))]
+        if not found:
+            raise ArtworkError(f"{folder}: no cut-out object (.png with transparency)")
+        paths_found += found
+    return tuple(sorted(set(paths_found)))
+
+
+@functools.lru_cache(maxsize=128)
+def _object_pixels(path):
+    """A cut-out object -> ([h, w, 3] float32 RGB 0..1, [h, w] float32 alpha 0..1), cached per
+    process; a PNG without an alpha channel is opaque."""
+    pixels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if pixels is None or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ArtworkError(f"{path}: cannot read the object as a colour PNG")
+    scale = 255.0 if pixels.dtype == np.uint8 else 65535.0
+    rgb = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_BGR2RGB)
+    alpha = pixels[:, :, 3] if pixels.shape[2] == 4 else np.full(pixels.shape[:2], scale)
+    return rgb.astype(np.float32) / scale, alpha.astype(np.float32) / scale
+
+
 @functools.lru_cache(maxsize=None)
 def _icon_coverage(path):
     """An icon PNG -> [h, w] float32 coverage 0..1 (cached per process)."""

@@ -8,8 +8,8 @@ internal error (--debug shows the traceback).
 import os
 import sys
 
-from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, non_negative_int, positive_int, run_main,
-                       unit_interval)
+from mrcnn.cli import (EXIT_OK, OneLineArgumentParser, UsageError, non_negative_int,
+                       positive_int, run_main, unit_interval)
 
 from .artwork import HELD_OUT_BRANDS, PHOTOS_DIR, REPO_ROOT, list_photos
 from .compositing import MAX_LOGO_FRACTION
@@ -50,6 +50,10 @@ def build_parser():
     parser.add_argument("--clutter", type=unit_interval, default=0.0,
                         help="chance that a photo gets 1-4 patterned things that are not logos "
                         "(textures, animal spots, photo pieces), as hard negatives (default: 0)")
+    parser.add_argument("--objects", action="append", default=[], metavar="DIR",
+                        help="a folder of cut-out photos of real things that are not logos "
+                        "(PNG with transparency; repeatable): with --clutter, half of the "
+                        "clutter is one of them (e.g. tools/vendor_debian_photos.py's)")
     parser.add_argument("--plates", type=unit_interval, default=0.0,
                         help="chance that a mark is printed on a sign, badge or label plate "
                         "(default: 0)")
@@ -69,12 +73,17 @@ def run(args):
     backgrounds = tuple(os.path.abspath(folder) for folder in args.backgrounds)
     for folder in backgrounds:
         list_photos(folder)
+    objects = tuple(os.path.abspath(folder) for folder in args.objects)
+    if objects and not args.clutter:
+        raise UsageError("--objects needs --clutter: objects are pasted as clutter")
     options = SynthOptions(seed=args.seed, labels=args.labels, negatives=args.negatives,
                            extra_backgrounds=backgrounds,
                            checkout_photos=not args.no_checkout_photos, clutter=args.clutter,
-                           plates=args.plates, max_logo_fraction=args.max_logo_fraction)
+                           plates=args.plates, max_logo_fraction=args.max_logo_fraction,
+                           objects=objects)
     check_output_folder(args.output, args.overwrite)
     options.library()
+    options.object_paths()
     summary = write_dataset(args.output, options, args.num_images, num_test,
                             workers=args.workers, overwrite=args.overwrite,
                             progress=not args.no_progress)

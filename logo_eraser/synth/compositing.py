@@ -10,7 +10,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from .artwork import _icon_coverage
+from .artwork import _icon_coverage, _object_pixels
 from .rendering import render_wordmark, style_artwork
 from .textures import _random_colour, photo_background, procedural_background
 
@@ -292,6 +292,32 @@ def _paste_clutter(photo, library, rng):
                                         (y - cy) * rng.uniform(-1, 1)) / side
     fill = fill * shade[..., None]
     photo[:] = photo * (1 - alpha[..., None]) + np.clip(fill, 0, 1) * alpha[..., None]
+
+
+def _paste_object(photo, path, rng):
+    """Paste the cut-out object photo at ``path`` (an animal, a fruit, a tool...) into
+    ``photo`` ([H, W, 3] float32 0..1, changed in place): 10-60% of the photo's longer side,
+    turned by up to 20 degrees, mirrored or not, its brightness changed by up to 25%; it may
+    hang over the photo's edge. Real things that are not logos, as hard negatives."""
+    rgb, alpha = _object_pixels(path)
+    height, width = photo.shape[:2]
+    side = rng.uniform(0.1, 0.6) * max(height, width)
+    scale = side / max(rgb.shape[:2])
+    angle = rng.uniform(-20, 20)
+    if rng.random() < 0.5:
+        rgb, alpha = rgb[:, ::-1], alpha[:, ::-1]
+    obj_h, obj_w = rgb.shape[:2]
+    cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+    matrix = cv2.getRotationMatrix2D((obj_w / 2, obj_h / 2), angle, scale)
+    matrix[:, 2] += (cx - obj_w / 2, cy - obj_h / 2)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    warped_alpha = cv2.warpAffine(np.ascontiguousarray(alpha), matrix, (width, height),
+                                  flags=interpolation, borderValue=0)
+    warped = cv2.warpAffine(np.ascontiguousarray(rgb), matrix, (width, height),
+                            flags=interpolation, borderValue=(0, 0, 0))
+    warped *= rng.uniform(0.75, 1.25)
+    photo[:] = (photo * (1 - warped_alpha[..., None])
+                + np.clip(warped, 0, 1) * warped_alpha[..., None])
 
 
 def _spots(height, width, rng):

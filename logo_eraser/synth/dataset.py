@@ -132,6 +132,8 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
                                     for split, per in brand_counts.items()},
             "distractors_per_brand": {split: dict(sorted(per.items()))
                                       for split, per in distractor_counts.items()},
+            "objects": [os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT)
+                        else os.path.basename(path) for path in options.object_paths()],
             "backgrounds": [os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT)
                             else os.path.basename(path) for path in library.photos],
         }

@@ -9,9 +9,10 @@ import dataclasses
 import numpy as np
 
 from .. import flickrlogos
-from .artwork import FLICKRLOGOS_ARTWORK, load_library
+from .artwork import FLICKRLOGOS_ARTWORK, load_library, load_objects
 from .camera import _photo_effects
-from .compositing import MAX_LOGO_FRACTION, _Layer, _paste_clutter, _paste_occluder, _place_mark
+from .compositing import (MAX_LOGO_FRACTION, _Layer, _paste_clutter, _paste_object,
+                          _paste_occluder, _place_mark)
 from .textures import photo_background, procedural_background
 
 LABEL_MODES = ("logo", "brands")
@@ -34,6 +35,9 @@ class SynthOptions:
     of them, and a model that saw only marks on plain ground takes every pattern for a logo).
     plates: chance that a mark is printed on a plate (a sign, badge or label) in perspective
     with it. max_logo_fraction: the largest mark's longer side, a fraction of the photo's.
+    objects: folders of cut-out photos of real things (PNG with alpha); with any, half of the
+    clutter pasted is one of them (animals, food, tools: the real things a model trained on
+    marks alone takes for logos).
     The defaults reproduce the datasets written before these options existed."""
 
     seed: int = 0
@@ -44,6 +48,7 @@ class SynthOptions:
     clutter: float = 0.0
     plates: float = 0.0
     max_logo_fraction: float = MAX_LOGO_FRACTION
+    objects: tuple = ()
 
     def __post_init__(self):
         if self.labels not in LABEL_MODES:
@@ -57,6 +62,10 @@ class SynthOptions:
     def library(self):
         """The artwork library these options draw from (load_library, cached per process)."""
         return load_library(tuple(self.extra_backgrounds), checkout_photos=self.checkout_photos)
+
+    def object_paths(self):
+        """The cut-out objects of ``objects`` (load_objects, cached per process)."""
+        return load_objects(tuple(self.objects)) if self.objects else ()
 
 
 @dataclasses.dataclass
@@ -128,6 +137,7 @@ def generate_sample(options, split, index, library=None):
     if split not in SPLIT_CODES:
         raise ValueError(f"split must be one of {tuple(SPLIT_CODES)}, got {split!r}")
     library = library or options.library()
+    objects = options.object_paths()
     rng = _sample_rng(options.seed, split, index)
     longest = int(rng.integers(PHOTO_SIDES[0], PHOTO_SIDES[1] + 1))
     aspect = (1.0, 4 / 3, 3 / 2, 16 / 9)[rng.integers(4)]
@@ -139,7 +149,11 @@ def generate_sample(options, split, index, library=None):
         background = procedural_background(height, width, rng)
     if options.clutter and rng.random() < options.clutter:
         for _ in range(int(rng.integers(1, 5))):
-            _paste_clutter(background, library, rng)
+            # No extra random draw without objects: older datasets stay as they were.
+            if objects and rng.random() < 0.5:
+                _paste_object(background, objects[rng.integers(len(objects))], rng)
+            else:
+                _paste_clutter(background, library, rng)
 
     negative = rng.random() < options.negatives
     brands = split_brands(library, split)

@@ -179,3 +179,29 @@ def test_held_out_brands_only_in_test():
                         not distractors & held_out
                     names = [flickrlogos.CLASS_NAMES[i] for i in sample.class_ids]
                     assert not set(names) & set(synth.CLASSES_WITHOUT_ARTWORK)
+
+
+def test_objects_are_pasted_as_unlabelled_clutter(tmp_path):
+    """--objects: half of the clutter is a cut-out photo (here a pure magenta disk with a
+    transparent surround); it is never labelled, and without objects nothing changes."""
+    import cv2
+
+    disk = np.zeros((64, 64, 4), np.uint8)
+    cv2.circle(disk, (32, 32), 28, (255, 0, 255, 255), -1)
+    cv2.imwrite(str(tmp_path / "disk.png"), disk)
+    (tmp_path / "empty").mkdir()
+    with_objects = synth.SynthOptions(seed=3, negatives=1.0, clutter=1.0,
+                                      objects=(str(tmp_path),))
+    without = synth.SynthOptions(seed=3, negatives=1.0, clutter=1.0)
+    magenta_photos = 0
+    for index in range(8):
+        sample = synth.generate_sample(with_objects, "train", index)
+        assert sample.masks.shape[2] == 0
+        pixels = sample.image.reshape(-1, 3).astype(int)
+        magenta = (pixels[:, 0] > 200) & (pixels[:, 1] < 60) & (pixels[:, 2] > 200)
+        magenta_photos += int(magenta.sum() > 50)
+        plain = synth.generate_sample(without, "train", index).image.reshape(-1, 3).astype(int)
+        assert ((plain[:, 0] > 200) & (plain[:, 1] < 60) & (plain[:, 2] > 200)).sum() <= 50
+    assert 2 <= magenta_photos <= 8
+    with pytest.raises(synth.ArtworkError, match="no cut-out"):
+        synth.SynthOptions(clutter=1.0, objects=(str(tmp_path / "empty"),)).object_paths()

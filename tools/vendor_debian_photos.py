@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Copy real logo-free photos out of Debian's wallpaper packages into a background folder
-for ``logo-synth --backgrounds``.
+"""Copy real logo-free photos out of Debian packages: wallpapers into a background folder for
+``logo-synth --backgrounds``, and cut-out photos of things into an object folder for
+``logo-synth --objects``.
 
 The photos were picked by eye from plasma-workspace-wallpapers, mate-backgrounds and
 lomiri-wallpapers-16.04/-20.04 (Debian bookworm): photographs only (no drawn artwork), and
@@ -9,8 +10,16 @@ written as JPEG, with SOURCES.json giving the package, the path inside it, the c
 the licence read from the package's DEP-5 copyright file (GPL-2+, CC-BY-4.0, CC-BY-SA-3.0/4.0
 or CC0-1.0).
 
-    python tools/vendor_debian_backgrounds.py --output data/backgrounds_debian
-    python tools/vendor_debian_backgrounds.py --debs DIR --output ...   # .deb files at hand
+The objects are Tux Paint's stamps (tuxpaint-stamps-default, GPL-2): the cut-outs (PNG with
+transparency) of the animals, food, plants, household, clothes, hobbies, space, seasonal,
+medical, houses and monuments folders, photographs only: a stamp whose 16 commonest colours
+cover more than half of it is a drawing and is left out (flat drawings are what logos look
+like), and so are the mascots and symbols (flags, signs, letters, money, the Tux penguin).
+Each is downscaled to at most 320 px.
+
+    python tools/vendor_debian_photos.py --output data/backgrounds_debian \
+        --objects-output data/objects_debian
+    python tools/vendor_debian_photos.py --debs DIR ...   # the .deb files at hand
 
 Without --debs the packages are fetched with ``apt-get download`` (a Debian or Ubuntu system
 with the bookworm archive in its sources). Exit codes: 0 done, 1 failure, 2 bad arguments.
@@ -27,6 +36,7 @@ import sys
 import tempfile
 
 import cv2
+import numpy as np
 
 LONGER_SIDE = 1280
 JPEG_QUALITY = 90
@@ -52,6 +62,15 @@ PHOTOS = {
         "seeding_by_Clements_Engelhardt", "sunset_by_Aitzol_Berasategi")],
     "lomiri-wallpapers-20.04": [LOMIRI.format("Kleiber_by_Lukas_Baubkus")],
 }
+STAMPS_PACKAGE = "tuxpaint-stamps-default"
+STAMPS_ROOT = "usr/share/tuxpaint/stamps"
+STAMP_FOLDERS = ("animals", "food", "plants", "household/dishes", "household/tools",
+                 "household/arttools", "clothes", "hobbies", "space", "seasonal", "medical",
+                 "town/houses", "town/monuments")
+STAMP_LONGER_SIDE = 320
+# A stamp is a drawing when its 16 commonest colours (of its opaque pixels, at 5 bits a
+# channel) cover more than this share of it.
+DRAWING_COLOUR_SHARE = 0.5
 
 
 def copyright_paragraphs(path):
@@ -83,7 +102,8 @@ def licence_of(paragraphs, member):
     for paragraph in paragraphs:
         for pattern in paragraph["Files"]:
             if any(char in pattern for char in "*?["):
-                matches = pattern == "*" or fnmatch.fnmatch(member, "*/" + pattern)
+                matches = (pattern == "*" or fnmatch.fnmatch(member, pattern)
+                           or fnmatch.fnmatch(member, "*/" + pattern))
             else:
                 matches = os.path.basename(member) == os.path.basename(pattern)
             if matches:
@@ -91,26 +111,74 @@ def licence_of(paragraphs, member):
     return found
 
 
-def fetch_debs(folder):
-    subprocess.run(["apt-get", "download", *PHOTOS], cwd=folder, check=True)
+def fetch_debs(folder, packages):
+    subprocess.run(["apt-get", "download", *packages], cwd=folder, check=True)
+
+
+def is_drawing(bgra):
+    """True for a flat drawing: few colours cover most of its opaque pixels."""
+    opaque = bgra[:, :, 3] > 128 if bgra.shape[2] == 4 else np.ones(bgra.shape[:2], bool)
+    if opaque.sum() < 100:
+        return True
+    quantised = (bgra[:, :, :3][opaque] >> 3).astype(np.int32)
+    codes = (quantised[:, 0] << 10) | (quantised[:, 1] << 5) | quantised[:, 2]
+    counts = np.sort(np.bincount(codes))[::-1]
+    return counts[:16].sum() / counts.sum() > DRAWING_COLOUR_SHARE
+
+
+def vendor_objects(tree, deb, staging):
+    """The photographic stamps of an extracted tuxpaint-stamps-default -> ``staging``;
+    returns their SOURCES records."""
+    paragraphs = copyright_paragraphs(os.path.join(tree, "usr/share/doc", STAMPS_PACKAGE,
+                                                   "copyright"))
+    sources = []
+    for folder in STAMP_FOLDERS:
+        for path in sorted(glob.glob(os.path.join(tree, STAMPS_ROOT, folder, "**", "*.png"),
+                                     recursive=True)):
+            name = os.path.basename(path)
+            if name.endswith(("_mirror.png", "_flip.png")) or "tux" in name.lower():
+                continue
+            pixels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+            if pixels is None or pixels.ndim != 3 or pixels.dtype != np.uint8 \
+                    or is_drawing(pixels):
+                continue
+            scale = STAMP_LONGER_SIDE / max(pixels.shape[:2])
+            if scale < 1:
+                pixels = cv2.resize(pixels, None, fx=scale, fy=scale,
+                                    interpolation=cv2.INTER_AREA)
+            member = os.path.relpath(path, tree)
+            out_name = "_".join(os.path.relpath(path, os.path.join(tree, STAMPS_ROOT))
+                                .split(os.sep))
+            cv2.imwrite(os.path.join(staging, out_name), pixels)
+            paragraph = licence_of(paragraphs, member)
+            sources.append({"file": out_name, "package": os.path.basename(deb),
+                            "member": member,
+                            "copyright": paragraph["Copyright"] if paragraph else "",
+                            "license": paragraph["License"] if paragraph else "unknown"})
+    return sources
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", required=True, help="folder to write (must not exist)")
+    parser.add_argument("--output", required=True,
+                        help="background folder to write (must not exist)")
+    parser.add_argument("--objects-output",
+                        help="also write the cut-out objects to this folder (must not exist)")
     parser.add_argument("--debs", help="folder holding the .deb files (default: apt-get "
                                        "download them)")
     args = parser.parse_args(argv)
-    if os.path.exists(args.output):
-        print(f"error: {args.output}: exists; choose a new folder", file=sys.stderr)
-        return 2
+    for folder in (args.output, args.objects_output):
+        if folder is not None and os.path.exists(folder):
+            print(f"error: {folder}: exists; choose a new folder", file=sys.stderr)
+            return 2
+    packages = list(PHOTOS) + ([STAMPS_PACKAGE] if args.objects_output else [])
     with tempfile.TemporaryDirectory() as scratch:
         debs = args.debs
         if debs is None:
             debs = os.path.join(scratch, "debs")
             os.makedirs(debs)
             try:
-                fetch_debs(debs)
+                fetch_debs(debs, packages)
             except (OSError, subprocess.CalledProcessError) as error:
                 print(f"error: apt-get download failed ({error})", file=sys.stderr)
                 return 1
@@ -147,8 +215,25 @@ def main(argv=None):
                                 "license": paragraph["License"] if paragraph else "unknown"})
         with open(os.path.join(staging, "SOURCES.json"), "w", encoding="utf-8") as file:
             json.dump(sources, file, indent=1)
+        objects = []
+        if args.objects_output:
+            found = sorted(glob.glob(os.path.join(debs, f"{STAMPS_PACKAGE}_*.deb")))
+            if not found:
+                print(f"error: {debs}: no {STAMPS_PACKAGE}_*.deb", file=sys.stderr)
+                return 2
+            tree = os.path.join(scratch, STAMPS_PACKAGE)
+            subprocess.run(["dpkg-deb", "-x", found[-1], tree], check=True)
+            object_staging = os.path.join(scratch, "objects")
+            os.makedirs(object_staging)
+            objects = vendor_objects(tree, found[-1], object_staging)
+            with open(os.path.join(object_staging, "SOURCES.json"), "w",
+                      encoding="utf-8") as file:
+                json.dump(objects, file, indent=1)
         shutil.copytree(staging, args.output)
-    print(f"{len(sources)} photos -> {args.output}")
+        if args.objects_output:
+            shutil.copytree(object_staging, args.objects_output)
+    print(f"{len(sources)} photos -> {args.output}"
+          + (f"; {len(objects)} objects -> {args.objects_output}" if args.objects_output else ""))
     return 0
 
 
