@@ -111,6 +111,39 @@ def licence_of(paragraphs, member):
     return found
 
 
+class ToolError(Exception):
+    """A one-line error and the exit status it gives."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
+def extract_package(debs, package, scratch):
+    """Unpack the newest ``<package>_*.deb`` of ``debs`` under ``scratch``.
+    Returns (the .deb's path, the unpacked tree, its copyright paragraphs)."""
+    found = sorted(glob.glob(os.path.join(debs, f"{package}_*.deb")))
+    if not found:
+        raise ToolError(f"{debs}: no {package}_*.deb", 2)
+    tree = os.path.join(scratch, package)
+    subprocess.run(["dpkg-deb", "-x", found[-1], tree], check=True)
+    paragraphs = copyright_paragraphs(os.path.join(tree, "usr/share/doc", package, "copyright"))
+    return found[-1], tree, paragraphs
+
+
+def source_record(name, deb, member, paragraphs):
+    """The SOURCES.json record of the file ``name`` copied from ``member`` of ``deb``."""
+    paragraph = licence_of(paragraphs, member)
+    return {"file": name, "package": os.path.basename(deb), "member": member,
+            "copyright": paragraph["Copyright"] if paragraph else "",
+            "license": paragraph["License"] if paragraph else "unknown"}
+
+
+def write_sources(folder, records):
+    with open(os.path.join(folder, "SOURCES.json"), "w", encoding="utf-8") as file:
+        json.dump(records, file, indent=1)
+
+
 def fetch_debs(folder, packages):
     subprocess.run(["apt-get", "download", *packages], cwd=folder, check=True)
 
@@ -126,11 +159,10 @@ def is_drawing(bgra):
     return counts[:16].sum() / counts.sum() > DRAWING_COLOUR_SHARE
 
 
-def vendor_objects(tree, deb, staging):
-    """The photographic stamps of an extracted tuxpaint-stamps-default -> ``staging``;
-    returns their SOURCES records."""
-    paragraphs = copyright_paragraphs(os.path.join(tree, "usr/share/doc", STAMPS_PACKAGE,
-                                                   "copyright"))
+def vendor_objects(debs, scratch, staging):
+    """The photographic stamps of tuxpaint-stamps-default -> ``staging``; returns their
+    SOURCES records."""
+    deb, tree, paragraphs = extract_package(debs, STAMPS_PACKAGE, scratch)
     sources = []
     for folder in STAMP_FOLDERS:
         for path in sorted(glob.glob(os.path.join(tree, STAMPS_ROOT, folder, "**", "*.png"),
@@ -150,11 +182,29 @@ def vendor_objects(tree, deb, staging):
             out_name = "_".join(os.path.relpath(path, os.path.join(tree, STAMPS_ROOT))
                                 .split(os.sep))
             cv2.imwrite(os.path.join(staging, out_name), pixels)
-            paragraph = licence_of(paragraphs, member)
-            sources.append({"file": out_name, "package": os.path.basename(deb),
-                            "member": member,
-                            "copyright": paragraph["Copyright"] if paragraph else "",
-                            "license": paragraph["License"] if paragraph else "unknown"})
+            sources.append(source_record(out_name, deb, member, paragraphs))
+    return sources
+
+
+def vendor_backgrounds(debs, scratch, staging):
+    """The wallpaper photographs of PHOTOS -> ``staging``; returns their SOURCES records."""
+    sources = []
+    for package, members in PHOTOS.items():
+        deb, tree, paragraphs = extract_package(debs, package, scratch)
+        for member in members:
+            pixels = cv2.imread(os.path.join(tree, member), cv2.IMREAD_COLOR)
+            if pixels is None:
+                raise ToolError(f"{deb}: cannot read {member}", 1)
+            scale = LONGER_SIDE / max(pixels.shape[:2])
+            if scale < 1:
+                pixels = cv2.resize(pixels, None, fx=scale, fy=scale,
+                                    interpolation=cv2.INTER_AREA)
+            stem = member.split("/")[-4] if package.startswith("plasma") else \
+                os.path.splitext(os.path.basename(member))[0]
+            name = f"{package.split('-')[0]}_{stem}.jpg"
+            cv2.imwrite(os.path.join(staging, name), pixels,
+                        [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            sources.append(source_record(name, deb, member, paragraphs))
     return sources
 
 
@@ -172,70 +222,36 @@ def main(argv=None):
             print(f"error: {folder}: exists; choose a new folder", file=sys.stderr)
             return 2
     packages = list(PHOTOS) + ([STAMPS_PACKAGE] if args.objects_output else [])
-    with tempfile.TemporaryDirectory() as scratch:
-        debs = args.debs
-        if debs is None:
-            debs = os.path.join(scratch, "debs")
-            os.makedirs(debs)
-            try:
-                fetch_debs(debs, packages)
-            except (OSError, subprocess.CalledProcessError) as error:
-                print(f"error: apt-get download failed ({error})", file=sys.stderr)
-                return 1
-        staging = os.path.join(scratch, "out")
-        os.makedirs(staging)
-        sources = []
-        for package, members in PHOTOS.items():
-            found = sorted(glob.glob(os.path.join(debs, f"{package}_*.deb")))
-            if not found:
-                print(f"error: {debs}: no {package}_*.deb", file=sys.stderr)
-                return 2
-            tree = os.path.join(scratch, package)
-            subprocess.run(["dpkg-deb", "-x", found[-1], tree], check=True)
-            paragraphs = copyright_paragraphs(
-                os.path.join(tree, "usr/share/doc", package, "copyright"))
-            for member in members:
-                pixels = cv2.imread(os.path.join(tree, member), cv2.IMREAD_COLOR)
-                if pixels is None:
-                    print(f"error: {found[-1]}: cannot read {member}", file=sys.stderr)
-                    return 1
-                scale = LONGER_SIDE / max(pixels.shape[:2])
-                if scale < 1:
-                    pixels = cv2.resize(pixels, None, fx=scale, fy=scale,
-                                        interpolation=cv2.INTER_AREA)
-                stem = member.split("/")[-4] if package.startswith("plasma") else \
-                    os.path.splitext(os.path.basename(member))[0]
-                name = f"{package.split('-')[0]}_{stem}.jpg"
-                cv2.imwrite(os.path.join(staging, name), pixels,
-                            [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-                paragraph = licence_of(paragraphs, member)
-                sources.append({"file": name, "package": os.path.basename(found[-1]),
-                                "member": member,
-                                "copyright": paragraph["Copyright"] if paragraph else "",
-                                "license": paragraph["License"] if paragraph else "unknown"})
-        with open(os.path.join(staging, "SOURCES.json"), "w", encoding="utf-8") as file:
-            json.dump(sources, file, indent=1)
-        objects = []
-        if args.objects_output:
-            found = sorted(glob.glob(os.path.join(debs, f"{STAMPS_PACKAGE}_*.deb")))
-            if not found:
-                print(f"error: {debs}: no {STAMPS_PACKAGE}_*.deb", file=sys.stderr)
-                return 2
-            tree = os.path.join(scratch, STAMPS_PACKAGE)
-            subprocess.run(["dpkg-deb", "-x", found[-1], tree], check=True)
-            object_staging = os.path.join(scratch, "objects")
-            os.makedirs(object_staging)
-            objects = vendor_objects(tree, found[-1], object_staging)
-            with open(os.path.join(object_staging, "SOURCES.json"), "w",
-                      encoding="utf-8") as file:
-                json.dump(objects, file, indent=1)
-        shutil.copytree(staging, args.output)
-        if args.objects_output:
-            shutil.copytree(object_staging, args.objects_output)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            debs = args.debs
+            if debs is None:
+                debs = os.path.join(scratch, "debs")
+                os.makedirs(debs)
+                try:
+                    fetch_debs(debs, packages)
+                except (OSError, subprocess.CalledProcessError) as error:
+                    raise ToolError(f"apt-get download failed ({error})", 1) from None
+            staging = os.path.join(scratch, "out")
+            os.makedirs(staging)
+            sources = vendor_backgrounds(debs, scratch, staging)
+            write_sources(staging, sources)
+            objects = []
+            if args.objects_output:
+                object_staging = os.path.join(scratch, "objects")
+                os.makedirs(object_staging)
+                objects = vendor_objects(debs, scratch, object_staging)
+                write_sources(object_staging, objects)
+            # Written only once everything is read: no half-filled folder on an error.
+            shutil.copytree(staging, args.output)
+            if args.objects_output:
+                shutil.copytree(object_staging, args.objects_output)
+    except ToolError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     print(f"{len(sources)} photos -> {args.output}"
           + (f"; {len(objects)} objects -> {args.objects_output}" if args.objects_output else ""))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
