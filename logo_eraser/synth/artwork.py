@@ -188,13 +188,14 @@ def matplotlib_font_dir():
     return os.path.join(os.path.dirname(spec.origin), "mpl-data", "fonts", "ttf")
 
 
-def list_photos(folder):
-    """Image files directly in ``folder`` (sorted). Raises ArtworkError when there is none."""
+def list_photos(folder, extensions=PHOTO_EXTENSIONS, kind="background", item="photo"):
+    """Image files directly in ``folder`` (sorted). Raises ArtworkError (naming the folder's
+    ``kind`` and the ``item`` looked for) when it is missing or holds none."""
     if not os.path.isdir(folder):
-        raise ArtworkError(f"background folder not found: {folder}")
-    photos = list_images(folder, PHOTO_EXTENSIONS)
+        raise ArtworkError(f"{kind} folder not found: {folder}")
+    photos = list_images(folder, extensions)
     if not photos:
-        raise ArtworkError(f"{folder}: no photo ({', '.join(PHOTO_EXTENSIONS)})")
+        raise ArtworkError(f"{folder}: no {item} ({', '.join(extensions)})")
     return photos
 
 
@@ -292,13 +293,10 @@ def load_library(extra_backgrounds=(), artwork_dir=ARTWORK_DIR, checkout_photos=
 @functools.lru_cache(maxsize=4)
 def load_objects(folders):
     """The cut-out object photos (PNG with alpha) of ``folders`` (a tuple), sorted.
-    Raises ArtworkError for a folder without any."""
+    Raises ArtworkError for a folder that is missing or holds none."""
     paths_found = []
     for folder in folders:
-        found = [path for path in list_images(folder, (".png",))]
-        if not found:
-            raise ArtworkError(f"{folder}: no cut-out object (.png with transparency)")
-        paths_found += found
+        paths_found += list_photos(folder, (".png",), "object", "cut-out object")
     return tuple(sorted(set(paths_found)))
 
 

@@ -24,6 +24,12 @@ INFO_FILE = "synth.json"          # written into every generated dataset (also m
 _WORKER_OPTIONS = None
 
 
+def _recorded_path(path):
+    """How synth.json names a source file: relative to the checkout, else its file name."""
+    return os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT) \
+        else os.path.basename(path)
+
+
 def _init_worker(options_fields):
     global _WORKER_OPTIONS
     cv2.setNumThreads(1)        # the processes are the parallelism
@@ -132,10 +138,8 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
                                     for split, per in brand_counts.items()},
             "distractors_per_brand": {split: dict(sorted(per.items()))
                                       for split, per in distractor_counts.items()},
-            "objects": [os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT)
-                        else os.path.basename(path) for path in options.object_paths()],
-            "backgrounds": [os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT)
-                            else os.path.basename(path) for path in library.photos],
+            "objects": [_recorded_path(path) for path in options.object_paths()],
+            "backgrounds": [_recorded_path(path) for path in library.photos],
         }
         with open(os.path.join(root, INFO_FILE), "w", encoding="utf-8") as file:
             json.dump(info, file, indent=1)

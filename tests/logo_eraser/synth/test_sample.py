@@ -205,3 +205,5 @@ def test_objects_are_pasted_as_unlabelled_clutter(tmp_path):
     assert 2 <= magenta_photos <= 8
     with pytest.raises(synth.ArtworkError, match="no cut-out"):
         synth.SynthOptions(clutter=1.0, objects=(str(tmp_path / "empty"),)).object_paths()
+    with pytest.raises(synth.ArtworkError, match="object folder not found"):
+        synth.SynthOptions(clutter=1.0, objects=(str(tmp_path / "missing"),)).object_paths()
