@@ -168,6 +168,9 @@ def build_parser(prog=None):
                              "instead of whole photos shrunk to it: logos keep the pixel sizes "
                              "they have in a full-size photo, so the model can then detect at "
                              "larger input sizes")
+    parser.add_argument("--backbone-bn", choices=("train", "frozen"), default=None,
+                        help="the backbone's BatchNorm: train its statistics on the data, or "
+                        "keep the pretrained ones (default: as the heads' TRAIN_BN)")
     parser.add_argument("--time-limit", type=positive_float, default=None, metavar="MINUTES",
                         help="train: stop after the last epoch that ends within this many "
                         "minutes of training; a cosine learning-rate schedule then ends "
@@ -314,6 +317,8 @@ def make_config(args, training):
             overrides["MIXED_PRECISION"] = args.mixed_precision
         if args.crop:
             overrides["IMAGE_RESIZE_MODE"] = "crop"
+        if args.backbone_bn is not None:
+            overrides["BACKBONE_TRAIN_BN"] = args.backbone_bn == "train"
         return train_base().with_overrides(**overrides)
     overrides["DETECTION_MIN_CONFIDENCE"] = args.min_confidence
     return inference_base().with_overrides(**overrides)

@@ -171,6 +171,12 @@ class Config:
     # Train the BatchNorm layers. Off by default: small batches give poor statistics.
     TRAIN_BN = False  # Defaulting to False since batch size is often small
 
+    # The backbone's BatchNorm alone, not in matterport: None follows TRAIN_BN; False keeps a
+    # pretrained backbone's statistics (ImageNet's) while trained heads learn theirs, True the
+    # reverse. Small batches of one kind of image (synthetic photos) pull trained statistics
+    # away from the photos the backbone was pretrained on.
+    BACKBONE_TRAIN_BN = None
+
     # Gradient norm clipping.
     GRADIENT_CLIP_NORM = 5.0
 

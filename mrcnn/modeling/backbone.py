@@ -129,16 +129,18 @@ def compute_backbone_shapes(config, image_shape):
 
 
 def build_backbone(input_image, config):
-    """Run the configured backbone (name or callable) on ``input_image``; returns [C2..C5]."""
+    """Run the configured backbone (name or callable) on ``input_image``; returns [C2..C5].
+    Its BatchNorm trains as ``config.BACKBONE_TRAIN_BN`` says (None: as ``TRAIN_BN``)."""
+    train_bn = config.TRAIN_BN if config.BACKBONE_TRAIN_BN is None else config.BACKBONE_TRAIN_BN
     if callable(config.BACKBONE):
-        _, c2, c3, c4, c5 = config.BACKBONE(input_image, stage5=True, train_bn=config.TRAIN_BN)
+        _, c2, c3, c4, c5 = config.BACKBONE(input_image, stage5=True, train_bn=train_bn)
     elif config.BACKBONE in EFFICIENTNET_LITE_VARIANTS:
         _, c2, c3, c4, c5 = efficientnet_lite_graph(input_image, config.BACKBONE,
-                                                    config.MEAN_PIXEL, train_bn=config.TRAIN_BN)
+                                                    config.MEAN_PIXEL, train_bn=train_bn)
     else:
         check_backbone_name(config.BACKBONE)
         _, c2, c3, c4, c5 = resnet_graph(input_image, config.BACKBONE, stage5=True,
-                                         train_bn=config.TRAIN_BN)
+                                         train_bn=train_bn)
     return [c2, c3, c4, c5]
 
 

@@ -165,6 +165,18 @@ def test_logo_lite0_model_starts_from_imagenet_on_efficientnet_lite0():
     assert type(inference) is training.LogoLiteInferenceConfig
     assert (inference.BATCH_SIZE, inference.DETECTION_MIN_CONFIDENCE) == (1, 0.0)
 
+def test_backbone_bn_option_sets_the_backbones_batchnorm_alone():
+    parse = training.build_parser().parse_args
+    frozen = training.make_config(parse(["--model", "logo-lite0", "--backbone-bn", "frozen"]),
+                                  training=True)
+    assert (frozen.BACKBONE_TRAIN_BN, frozen.TRAIN_BN) == (False, True)
+    trained = training.make_config(parse(["--model", "logo-lite0", "--backbone-bn", "train"]),
+                                   training=True)
+    assert trained.BACKBONE_TRAIN_BN is True
+    default = training.make_config(parse(["--model", "logo-lite0"]), training=True)
+    assert default.BACKBONE_TRAIN_BN is training.LogoLiteConfig.BACKBONE_TRAIN_BN
+
+
 def test_crop_trains_on_native_resolution_crops_and_detects_on_whole_photos():
     args = training.build_parser().parse_args(["--model", "logo-lite0", "--crop"])
     config = training.make_config(args, training=True)

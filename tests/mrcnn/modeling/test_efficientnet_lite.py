@@ -92,6 +92,26 @@ def test_train_bn_freezes_or_trains_every_batchnorm(train_bn):
     assert all(layer.epsilon == 1e-3 for layer in norms)
 
 
+@pytest.mark.parametrize("backbone_train_bn, expected_frozen", [(None, False), (False, True)])
+def test_backbone_train_bn_overrides_train_bn_for_the_backbone_only(backbone_train_bn,
+                                                                     expected_frozen):
+    import keras
+    from mrcnn.modeling.backbone import build_backbone
+    from mrcnn.modeling.layers import BatchNorm
+
+    class Lite0(Config):
+        NAME = "lite"
+        BACKBONE = "efficientnet-lite0"
+        TRAIN_BN = True
+        BACKBONE_TRAIN_BN = backbone_train_bn
+
+    image = keras.Input((64, 64, 3))
+    outputs = build_backbone(image, Lite0())
+    model = keras.Model(image, outputs)
+    norms = [layer for layer in model.layers if isinstance(layer, BatchNorm)]
+    assert norms and all(layer.frozen is expected_frozen for layer in norms)
+
+
 def test_input_scaling_adds_the_mean_back_in_float32_under_mixed_precision():
     import keras
 
