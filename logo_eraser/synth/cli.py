@@ -57,6 +57,9 @@ def build_parser():
     parser.add_argument("--plates", type=unit_interval, default=0.0,
                         help="chance that a mark is printed on a sign, badge or label plate "
                         "(default: 0)")
+    parser.add_argument("--finishes", type=unit_interval, default=0.0,
+                        help="chance that a mark is chrome (a badge) or pressed into its "
+                        "surface (relief, tone-on-tone) instead of printed (default: 0)")
     parser.add_argument("--max-logo-fraction", type=unit_interval, default=MAX_LOGO_FRACTION,
                         help="longer side of the largest mark, a fraction of the photo's "
                         f"(default: {MAX_LOGO_FRACTION})")
@@ -80,7 +83,7 @@ def run(args):
                            extra_backgrounds=backgrounds,
                            checkout_photos=not args.no_checkout_photos, clutter=args.clutter,
                            plates=args.plates, max_logo_fraction=args.max_logo_fraction,
-                           objects=objects)
+                           objects=objects, finishes=args.finishes)
     check_output_folder(args.output, args.overwrite)
     options.library()
     options.object_paths()

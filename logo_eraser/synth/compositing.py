@@ -116,10 +116,35 @@ class _Layer:
     box: tuple                # (x1, y1, x2, y2) of the warped patch, may exceed the photo
 
 
+def _finish(alpha, region, rng):
+    """A metal or relief finish for a mark of coverage ``alpha`` [h, w] over ``region``
+    [h, w, 3] (0..1): a chrome badge (grey bands and a bevel lit from one side: car and
+    appliance emblems) or the surface itself pressed or printed tone-on-tone (embossed
+    leather, moulded plastic, a racket's painted strings). Returns premultiplied RGB."""
+    sigma = max(0.7, 0.03 * max(alpha.shape))
+    soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
+    grad_y, grad_x = np.gradient(soft)
+    light = rng.uniform(0, 2 * np.pi)
+    # A blurred step's steepest slope is about 0.4 / sigma: this maps the bevel to about +-1.
+    bevel = np.clip((grad_x * np.cos(light) + grad_y * np.sin(light)) * 2.5 * sigma, -1, 1)
+    if rng.random() < 0.5:      # chrome
+        t = np.linspace(0, 1, alpha.shape[0], dtype=np.float32)[:, None]
+        bands = rng.uniform(0.45, 0.75) + 0.3 * np.cos(
+            2 * np.pi * (t * rng.uniform(0.5, 1.5) + rng.uniform(0, 1)))
+        grey = np.clip(bands + rng.uniform(0.25, 0.5) * bevel, 0, 1)
+        tint = 1 + rng.uniform(-0.06, 0.06, 3).astype(np.float32)
+        colour = grey[..., None] * tint
+    else:                       # relief or tone-on-tone
+        tone = rng.choice([rng.uniform(0.6, 0.85), rng.uniform(1.15, 1.4), 1.0])
+        colour = region * (tone + rng.uniform(0.3, 0.8) * bevel)[..., None]
+    return (np.clip(colour, 0, 1) * alpha[..., None]).astype(np.float32)
+
+
 def _place_mark(photo, artwork, library, split, boxes, rng, plates=0.0,
-                max_fraction=MAX_LOGO_FRACTION):
+                max_fraction=MAX_LOGO_FRACTION, finishes=0.0):
     """Render, warp, light and paste one artwork into ``photo`` ([H, W, 3] float32, changed in
-    place), on a plate with chance ``plates``. Returns (coverage [H, W] bool, pixels before and
+    place), on a plate with chance ``plates``, in a metal or relief finish (_finish) with
+    chance ``finishes``. Returns (coverage [H, W] bool, pixels before and
     after cropping to the photo, box, painted [H, W] bool: coverage and plate) or None when it
     found no place."""
     height, width = photo.shape[:2]
@@ -179,6 +204,8 @@ def _place_mark(photo, artwork, library, split, boxes, rng, plates=0.0,
     layers = layers[y1 - top:y2 - top, x1 - left:x2 - left]
     rgb, alpha = layers[..., :3], np.clip(layers[..., 3], 0, 1)
     region = photo[y1:y2, x1:x2]
+    if finishes and rng.random() < finishes:
+        rgb = _finish(alpha, region, rng)
 
     # Light and surface: a brightness ramp across the mark and the background's fine texture.
     ramp_y, ramp_x = np.mgrid[0:y2 - y1, 0:x2 - x1].astype(np.float32)

@@ -125,7 +125,7 @@ def write_dataset(output, options, num_train, num_test, workers=1, overwrite=Fal
         info = {
             "generator": "samples/brands/synth.py",
             "seed": options.seed, "labels": options.labels, "negatives": options.negatives,
-            "clutter": options.clutter, "plates": options.plates,
+            "clutter": options.clutter, "plates": options.plates, "finishes": options.finishes,
             "max_logo_fraction": options.max_logo_fraction,
             "checkout_photos": options.checkout_photos,
             "classes": list(class_names(options.labels)),

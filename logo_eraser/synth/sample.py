@@ -38,6 +38,8 @@ class SynthOptions:
     objects: folders of cut-out photos of real things (PNG with alpha); with any, half of the
     clutter pasted is one of them (animals, food, tools: the real things a model trained on
     marks alone takes for logos).
+    finishes: chance that a mark is chrome or pressed into its surface (relief, tone-on-tone)
+    instead of printed in colour: the car badges and embossed marks of real photos.
     The defaults reproduce the datasets written before these options existed."""
 
     seed: int = 0
@@ -49,11 +51,12 @@ class SynthOptions:
     plates: float = 0.0
     max_logo_fraction: float = MAX_LOGO_FRACTION
     objects: tuple = ()
+    finishes: float = 0.0
 
     def __post_init__(self):
         if self.labels not in LABEL_MODES:
             raise ValueError(f"labels must be one of {LABEL_MODES}, got {self.labels!r}")
-        for name in ("negatives", "clutter", "plates"):
+        for name in ("negatives", "clutter", "plates", "finishes"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be 0..1, got {getattr(self, name)}")
         if not 0.05 <= self.max_logo_fraction <= 1:
@@ -176,7 +179,7 @@ def generate_sample(options, split, index, library=None):
                 else:
                     artwork = _pick_class_artwork(library, rng)
                 placed = _place_mark(photo, artwork, library, split, boxes, rng,
-                                     plates=options.plates,
+                                     plates=options.plates, finishes=options.finishes,
                                      max_fraction=options.max_logo_fraction)
                 if placed is None:
                     continue

@@ -115,6 +115,49 @@ def test_plate_lies_under_the_mark_and_changes_the_photo_around_it():
     assert changed[plate].mean() > 0.5
 
 
+def test_finishes_make_chrome_badges_and_marks_pressed_into_their_surface():
+    """_finish: chrome is grey (a tint of a few per cent) with a lit and a shaded edge; relief keeps
+    the surface's own colour (a red surface stays red). With finishes=1 every placed mark
+    gets one and is still labelled where the photo changed."""
+    alpha = np.zeros((60, 80), np.float32)
+    alpha[15:45, 20:60] = 1
+    red = np.zeros((60, 80, 3), np.float32)
+    red[..., 0] = 0.8
+    red[..., 1:] = 0.2
+    kinds = set()
+    for seed in range(12):
+        finished = compositing._finish(alpha, red, np.random.default_rng(seed))
+        assert finished.shape == red.shape and finished.dtype == np.float32
+        assert not finished[alpha == 0].any()       # premultiplied: nothing outside the mark
+        inside = finished[alpha == 1]
+        spread = inside.max(axis=1) - inside.min(axis=1)
+        if (spread <= 0.2 * inside.max(axis=1) + 1e-6).all():
+            kinds.add("chrome")
+            assert np.ptp(inside.mean(axis=1)) > 0.1    # bands and bevel, not a flat grey
+        else:
+            kinds.add("relief")
+            assert (inside[:, 0] >= 2 * inside[:, 1]).all()     # still the red surface
+    assert kinds == {"chrome", "relief"}
+
+    library = synth.load_library()
+    artwork = library.brands["apple"].artworks[0]
+    rng = np.random.default_rng(5)
+    placed_count = 0
+    for _ in range(8):
+        photo = np.full((240, 320, 3), 0.5, np.float32)
+        photo[:, :, 2] = 0.3
+        before = photo.copy()
+        placed = compositing._place_mark(photo, artwork, library, "train", [], rng,
+                                         finishes=1.0)
+        if placed is None:
+            assert np.array_equal(photo, before)    # an invisible mark is undone
+            continue
+        placed_count += 1
+        coverage = placed[0]
+        assert np.abs(photo - before).max(axis=2)[coverage].mean() >= 0.08
+    assert placed_count >= 2
+
+
 def test_clutter_and_mark_size_options():
     """clutter paints patterned things that are not labelled; max_logo_fraction bounds the
     marks; the defaults keep the photos of datasets written before these options."""
