@@ -234,11 +234,6 @@ def _remove(path):
 def run(args):
     """Validate everything cheap, build and load the model, export, rename into place."""
     check_output_path(args.output)
-    if args.format == "tflite":
-        raise UsageError("--format tflite is not available yet: with TensorFlow 2.21 the TFLite "
-                         "interpreter crashes on photos without detections and gets the COCO "
-                         "network's proposals wrong (see the README's export section); use "
-                         "saved_model or onnx")
     if args.input_size is not None and args.format != "tflite":
         raise UsageError("--input-size applies to --format tflite only (the SavedModel and "
                          "ONNX models take photos of any size)")

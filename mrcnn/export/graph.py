@@ -182,7 +182,7 @@ def paste_masks(masks, boxes, height, width, threshold):
     return tf.cast((probabilities >= threshold) & inside, tf.uint8)
 
 
-def unmold_detections(detections, mrcnn_mask, window, height, width, config):
+def unmold_detections(detections, mrcnn_mask, window, height, width, config, pad_empty=False):
     """One photo's raw network outputs -> its detections in photo pixels.
 
     detections: [DETECTION_MAX_INSTANCES, (y1, x1, y2, x2, class_id, score)] normalised to the
@@ -190,18 +190,24 @@ def unmold_detections(detections, mrcnn_mask, window, height, width, config):
     window: [4] int32 pixels of the photo in the molded image; height, width: int32 scalars.
     Returns a dict: boxes [N, 4] float32 (y1, x1, y2, x2) whole photo pixels (y2, x2 excluded),
     class_ids [N] int32, scores [N] float32, masks [N, H, W] uint8 0/1.
+    pad_empty: never return zero rows (the TFLite interpreter crashes on empty tensors): with
+    no detection, one all-zero row; the dict then also has ``num_detections`` (int32 scalar),
+    the number of leading rows that are detections.
     """
     side = float(config.IMAGE_MAX_DIM)
     class_ids = tf.cast(detections[:, 4], tf.int32)
     # The first class id 0 ends the detections (the rest is padding).
     ends = tf.cast(tf.equal(class_ids, 0), tf.float32)
     count = tf.cast(tf.argmax(tf.concat([ends, [1.0]], axis=0)), tf.int32)
-    boxes = detections[:count, :4]
-    class_ids = class_ids[:count]
-    scores = detections[:count, 5]
+    if pad_empty:       # every row kept until the end (no slice can be empty)
+        in_count = tf.range(tf.shape(class_ids)[0]) < count
+        boxes, scores = detections[:, :4], detections[:, 5]
+    else:
+        boxes, class_ids, scores = detections[:count, :4], class_ids[:count], detections[:count, 5]
+        mrcnn_mask = mrcnn_mask[:count]
     # One mask per detection, of its class (a one-hot sum keeps it to converter-friendly ops).
     one_hot = tf.one_hot(class_ids, int(config.NUM_CLASSES), dtype=tf.float32)
-    masks = tf.reduce_sum(mrcnn_mask[:count] * one_hot[:, None, None, :], axis=-1)
+    masks = tf.reduce_sum(mrcnn_mask * one_hot[:, None, None, :], axis=-1)
 
     # Normalised molded-image coordinates -> normalised window coordinates -> photo pixels.
     window_f = tf.cast(window, tf.float32)
@@ -214,6 +220,9 @@ def unmold_detections(detections, mrcnn_mask, window, height, width, config):
     boxes = tf.round(boxes * tf.stack([h - 1.0, w - 1.0, h - 1.0, w - 1.0])
                      + tf.constant([0.0, 0.0, 1.0, 1.0]))
     keep = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) > 0.0
+    if pad_empty:
+        return _unmold_padded(boxes, class_ids, scores, masks, keep & in_count, height, width,
+                              config)
     boxes = tf.boolean_mask(boxes, keep)
     class_ids = tf.boolean_mask(class_ids, keep)
     scores = tf.boolean_mask(scores, keep)
@@ -223,15 +232,42 @@ def unmold_detections(detections, mrcnn_mask, window, height, width, config):
     return {"boxes": boxes, "class_ids": class_ids, "scores": scores, "masks": full_masks}
 
 
-def detect_photo(keras_model, config, anchors, image, float64_mean=True):
+def _unmold_padded(boxes, class_ids, scores, masks, keep, height, width, config):
+    """unmold_detections' end with pad_empty, on all DETECTION_MAX_INSTANCES rows: the kept
+    rows first (in order), then at least one row, all zero past ``num_detections``. No op sees
+    an empty tensor."""
+    kept = tf.cast(keep, tf.int32)
+    num_detections = tf.reduce_sum(kept)
+    rows = tf.maximum(num_detections, 1)
+    # Compaction without boolean_mask (its result may be empty): sort the kept rows first by
+    # a key that keeps their order; a padding row (key 0) follows them.
+    available = tf.shape(keep)[0]
+    key = kept * (available + 1 - tf.range(available))
+    padding = tf.zeros([1], tf.int32)
+    order = tf.math.top_k(tf.concat([key, padding], axis=0), k=rows).indices
+    real = tf.cast(tf.range(rows) < num_detections, tf.float32)
+    boxes = tf.gather(tf.concat([boxes, tf.zeros([1, 4])], axis=0), order) * real[:, None]
+    class_ids = tf.gather(tf.concat([class_ids, padding], axis=0), order) * tf.cast(
+        real, tf.int32)
+    scores = tf.gather(tf.concat([scores, tf.zeros([1])], axis=0), order) * real
+    masks = tf.gather(tf.concat([masks, tf.zeros_like(masks[:1])], axis=0), order) \
+        * real[:, None, None]
+    full_masks = paste_masks(masks, boxes, height, width,
+                             float(config.DETECTION_MASK_THRESHOLD))
+    return {"boxes": boxes, "class_ids": class_ids, "scores": scores, "masks": full_masks,
+            "num_detections": num_detections}
+
+
+def detect_photo(keras_model, config, anchors, image, float64_mean=True, pad_empty=False):
     """The whole detection of one photo in the graph: mold, run the network, unmold.
 
     keras_model: the inference ``keras.Model`` of ``MaskRCNN``; anchors: ``network_anchors``;
-    image: uint8 [H, W, 3]; float64_mean: see ``mold_photo``. Returns ``unmold_detections``'
-    dict.
+    image: uint8 [H, W, 3]; float64_mean: see ``mold_photo``; pad_empty: see
+    ``unmold_detections``. Returns ``unmold_detections``' dict.
     """
     molded, meta, window = mold_photo(image, config, float64_mean=float64_mean)
     outputs = keras_model([molded, meta, anchors], training=False)
     detections, mrcnn_mask = outputs[0][0], outputs[3][0]
     shape = tf.shape(image)
-    return unmold_detections(detections, mrcnn_mask, window, shape[0], shape[1], config)
+    return unmold_detections(detections, mrcnn_mask, window, shape[0], shape[1], config,
+                             pad_empty=pad_empty)

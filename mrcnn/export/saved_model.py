@@ -28,16 +28,18 @@ class PhotoDetector(tf.Module):
 
     keras_model: ``MaskRCNN.keras_model`` (inference mode, weights loaded); config: its
     ``Config`` (checked by ``exportable.check_exportable``); float64_mean: see
-    ``graph.mold_photo`` (False for TFLite). ``detect`` is the tf.function the
+    ``graph.mold_photo`` (False for TFLite); pad_empty: see ``graph.unmold_detections`` (True
+    for TFLite). ``detect`` is the tf.function the
     SavedModel signature serves; ``function_for(height, width)`` traces it for a fixed size.
     """
 
-    def __init__(self, keras_model, config, float64_mean=True):
+    def __init__(self, keras_model, config, float64_mean=True, pad_empty=False):
         super().__init__(name="mask_rcnn_photo_detector")
         check_exportable(config)
         self.network = keras_model
         self._config = config
         self._float64_mean = float64_mean
+        self._pad_empty = pad_empty
         self._anchors = network_anchors(config)
         self.detect = tf.function(self._detect, input_signature=[photo_spec()],
                                   autograph=False)
@@ -45,7 +47,7 @@ class PhotoDetector(tf.Module):
     def _detect(self, image):
         """uint8 [H, W, 3] -> dict boxes, class_ids, scores, masks (see the module docstring)."""
         return detect_photo(self.network, self._config, self._anchors, image,
-                            float64_mean=self._float64_mean)
+                            float64_mean=self._float64_mean, pad_empty=self._pad_empty)
 
     def function_for(self, height=None, width=None):
         """The concrete function for photos of [height, width, 3] (None: any size)."""
@@ -60,8 +62,8 @@ def frozen_function(model, height=None, width=None, portable_layers=False,
     """``model``'s photo detector for [height, width, 3] photos (None: any size) as a concrete
     function with its weights and captured tensors folded into constants: what the TFLite and
     ONNX converters take. portable_layers: build it with the layers of
-    ``mrcnn.export.portable_layers`` and the mean pixel subtracted in float32 (TFLite builtin
-    ops only). lower_control_flow: turn
+    ``mrcnn.export.portable_layers``, the mean pixel subtracted in float32 and no empty output
+    (TFLite builtin ops only; adds the ``num_detections`` output). lower_control_flow: turn
     While/If into TF1 control flow (what the TFLite converter takes; tf2onnx wants False)."""
     from tensorflow.python.framework.convert_to_constants import (
         convert_variables_to_constants_v2)
@@ -71,7 +73,8 @@ def frozen_function(model, height=None, width=None, portable_layers=False,
         from .portable_layers import with_portable_layers
 
         keras_model = with_portable_layers(keras_model)
-    detector = PhotoDetector(keras_model, model.config, float64_mean=not portable_layers)
+    detector = PhotoDetector(keras_model, model.config, float64_mean=not portable_layers,
+                             pad_empty=portable_layers)
     return convert_variables_to_constants_v2(detector.function_for(height, width),
                                              lower_control_flow=lower_control_flow,
                                              aggressive_inlining=not lower_control_flow)

@@ -2,8 +2,9 @@
 
 The model takes ``image`` uint8 ``[height, width, 3]`` (the size given at export; TFLite
 needs static input shapes to plan its memory) and returns the SavedModel's outputs
-(``mrcnn.export.saved_model``): boxes, class_ids, scores and masks, whose first dimension N
-(the number of detections) is known after ``invoke``. Every op is a TFLite builtin (no TF
+(``mrcnn.export.saved_model``): boxes, class_ids, scores and masks, and ``num_detections``
+(int32): the interpreter crashes on empty tensors, so the rows are never fewer than one and
+only the first num_detections are detections (``detections_of``). Every op is a TFLite builtin (no TF
 Select, whose Flex delegate the interpreter of the TensorFlow 2.21 pip package lacks): the
 ROIAlign layers are swapped for ``PortablePyramidROIAlign``, the same values from gathers
 (``mrcnn.export.portable_layers``); the weights are folded into constants.
@@ -15,6 +16,9 @@ from tensorflow.lite.python import schema_py_generated as schema_fb
 from tensorflow.lite.tools import flatbuffer_utils
 
 from .saved_model import INPUT_NAME, OUTPUT_NAMES, SIGNATURE_NAME, PhotoDetector, frozen_function
+
+# The SavedModel's outputs and the count of leading rows that are detections.
+TFLITE_OUTPUT_NAMES = OUTPUT_NAMES + ("num_detections",)
 
 
 def _with_signature(flatbuffer, output_names):
@@ -49,7 +53,15 @@ def convert_to_tflite(model, height, width):
     # Builtin ops only: none needs TF Select (see the module docstring).
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     # A dict's outputs come flattened in key order.
-    return _with_signature(converter.convert(), sorted(OUTPUT_NAMES))
+    return _with_signature(converter.convert(), sorted(TFLITE_OUTPUT_NAMES))
+
+
+def detections_of(outputs):
+    """The TFLite signature's outputs -> the SavedModel's: the first ``num_detections`` rows
+    of boxes, class_ids, scores and masks (the model never returns empty tensors, so a photo
+    without detections gives one zero row and num_detections 0)."""
+    count = int(np.asarray(outputs["num_detections"]))
+    return {name: np.asarray(outputs[name])[:count] for name in OUTPUT_NAMES}
 
 
 class TFLiteMismatchError(RuntimeError):
@@ -79,7 +91,7 @@ def check_against_tensorflow(model, flatbuffer, height, width):
     expected = {k: v.numpy() for k, v in
                 PhotoDetector(model.keras_model, model.config).detect(tf.constant(photo)).items()}
     interpreter = tf.lite.Interpreter(model_content=flatbuffer)
-    got = interpreter.get_signature_runner(SIGNATURE_NAME)(image=photo)
+    got = detections_of(interpreter.get_signature_runner(SIGNATURE_NAME)(image=photo))
 
     def ordered(outputs):
         order = np.lexsort((outputs["boxes"][:, 1], outputs["boxes"][:, 0], -outputs["scores"]))

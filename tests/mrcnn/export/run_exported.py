@@ -36,7 +36,15 @@ def _tflite_runner(path):
 
     interpreter = tf.lite.Interpreter(model_path=path)
     runner = interpreter.get_signature_runner()
-    return lambda photo: runner(image=photo)
+
+    def run(photo):
+        # Only the first num_detections rows are detections (the model never returns an
+        # empty tensor: see mrcnn.export.tflite).
+        outputs = runner(image=photo)
+        count = int(outputs["num_detections"])
+        return {name: outputs[name][:count] for name in ("boxes", "class_ids", "scores", "masks")}
+
+    return run
 
 
 def _onnx_runner(path):
