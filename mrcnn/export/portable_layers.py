@@ -24,7 +24,7 @@ import keras
 import tensorflow as tf
 
 from ..modeling.box_ops import (apply_box_deltas_graph, clip_boxes_graph, norm_boxes_graph,
-                                non_max_suppression_graph, zero_non_finite)
+                                zero_non_finite)
 from ..modeling.detection import DetectionLayer, score_and_refine, top_detections
 from ..modeling.rpn import ProposalLayer
 from ..modeling.image_meta import parse_image_meta_graph
@@ -40,7 +40,12 @@ def _sample_coordinates(starts, ends, size, samples):
     Returns [n, samples] float32 positions in cells (may fall outside [0, size - 1]).
     """
     if samples > 1:
-        step = (ends - starts) * (size - 1.0) / (samples - 1)
+        # crop_and_resize divides by (samples - 1); whether the last sample of a box at the
+        # map's edge lands on it or a rounding error past it (and reads 0) depends on that
+        # exact division. A constant divisor would be rewritten by graph optimisers (division
+        # by its reciprocal, constants folded together), so it is derived from the boxes.
+        divisor = starts * 0.0 + float(samples - 1)
+        step = (ends - starts) * (size - 1.0) / divisor
         return (starts * (size - 1.0))[:, None] + \
             tf.range(samples, dtype=tf.float32)[None, :] * step[:, None]
     return (0.5 * (starts + ends) * (size - 1.0))[:, None]
@@ -149,6 +154,39 @@ class PortableTimeDistributed(TimeDistributed):
         return result
 
 
+def rank_nms_with_degenerate_boxes(boxes, max_output_size, iou_threshold):
+    """TensorFlow's non-max suppression of ``boxes`` [N, 4] visited in their order (best
+    first), computed so that TFLite's kernel gives the same indices (int32 [K], K <=
+    max_output_size, in order).
+
+    Two differences of TFLite's kernel are avoided. Tied scores: it visits them in another
+    order (a heap), so the boxes are ranked (score -i for the i-th) rather than scored.
+    Degenerate boxes (zero area, e.g. clipped to the image edge): TensorFlow's IoU with them is
+    0, so each is kept where it comes; TFLite's kernel keeps copies of one of them instead. So
+    the non-max suppression runs on the boxes with an area only (the others fall under its
+    score threshold), and every degenerate box is then kept in its place of the order, which
+    is TensorFlow's result since such a box neither suppresses nor is suppressed.
+    """
+    count = tf.shape(boxes)[0]
+    # One zero box is appended and never kept, so that no tensor below is empty (TFLite's
+    # kernels divide by a zero size there: the interpreter dies of SIGFPE).
+    padded = tf.concat([boxes, tf.zeros([1, 4], boxes.dtype)], axis=0)
+    ranks = tf.range(count + 1)
+    area = (padded[:, 2] - padded[:, 0]) * (padded[:, 3] - padded[:, 1])
+    degenerate = area <= 0.0
+    rank_scores = tf.where(degenerate, tf.fill([count + 1], -1e9),
+                           -tf.cast(ranks, tf.float32))
+    selected, valid = tf.raw_ops.NonMaxSuppressionV4(
+        boxes=padded, scores=rank_scores, max_output_size=max_output_size,
+        iou_threshold=iou_threshold, score_threshold=-1e8, pad_to_max_output_size=True)
+    kept = tf.scatter_nd(selected[:valid, None], tf.ones_like(selected[:valid]), [count + 1]) > 0
+    kept = (kept | degenerate) & (ranks < count)
+    # The first max_output_size kept ranks, in order (a larger key for an earlier rank).
+    key = tf.where(kept, count + 1 - ranks, tf.zeros_like(ranks))
+    top = tf.math.top_k(key, tf.minimum(max_output_size, count + 1))
+    return tf.boolean_mask(top.indices, top.values > 0)
+
+
 def refine_detections_one_nms(rois, probs, deltas, window, config):
     """``mrcnn.modeling.detection.refine_detections_graph`` with one non-max suppression over
     all classes instead of one per class in a ``tf.map_fn`` (which the TFLite converter
@@ -163,8 +201,10 @@ def refine_detections_one_nms(rois, probs, deltas, window, config):
     keep = tf.cast(keep, tf.int32)
     shifted = (tf.gather(refined_rois, keep)
                + 2.0 * tf.cast(tf.gather(class_ids, keep), tf.float32)[:, None])
-    survivors = non_max_suppression_graph(shifted, tf.gather(class_scores, keep),
-                                          max_instances, config.DETECTION_NMS_THRESHOLD)
+    # Best score first, ties by index (TensorFlow's NMS order), then suppressed by rank.
+    order = tf.math.top_k(tf.gather(class_scores, keep), tf.shape(keep)[0]).indices
+    survivors = tf.gather(order, rank_nms_with_degenerate_boxes(
+        tf.gather(shifted, order), max_instances, config.DETECTION_NMS_THRESHOLD))
     keep = tf.sort(tf.gather(keep, survivors))
     return top_detections(keep, class_ids, class_scores, refined_rois, max_instances)
 
@@ -197,14 +237,10 @@ class PortableProposalLayer(ProposalLayer):
         ix = tf.math.top_k(scores, pre_nms_limit, sorted=True, name="top_anchors").indices
         boxes = apply_box_deltas_graph(tf.gather(anchors, ix), tf.gather(deltas, ix))
         boxes = zero_non_finite(clip_boxes_graph(boxes, tf.constant([0.0, 0.0, 1.0, 1.0])))
-        # The boxes are in top_k's order (best first, ties by anchor index), which is the order
-        # TensorFlow's NMS visits them in. TFLite's kernel visits tied scores in another order
-        # (a heap), and an RPN's scores tie often (softmax saturates at 1.0 in float32: 1,486
-        # of 4,092 anchors with the COCO layout's weights): so the NMS is given each box's
-        # rank instead, the same order without ties.
-        rank_scores = -tf.cast(tf.range(tf.shape(ix)[0]), tf.float32)
-        indices = non_max_suppression_graph(boxes, rank_scores, self.proposal_count,
-                                            self.nms_threshold)
+        # The boxes are in top_k's order (best first, ties by anchor index), the order
+        # TensorFlow's NMS visits them in; an RPN's scores tie often (softmax saturates at 1.0
+        # in float32: 1,486 of 4,092 anchors with the COCO layout's weights).
+        indices = rank_nms_with_degenerate_boxes(boxes, self.proposal_count, self.nms_threshold)
         kept = tf.gather(boxes, indices)
         padding = tf.maximum(self.proposal_count - tf.shape(kept)[0], 0)
         proposals = tf.pad(kept, [(0, padding), (0, 0)])

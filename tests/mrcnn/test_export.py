@@ -227,14 +227,20 @@ def coco_model(coco_weights_path, tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("export_format", ("saved_model", "onnx"))
+@pytest.mark.parametrize("export_format", FORMATS)
 def test_coco_layout_export_matches_detect(coco_model, export_format, photo, tmp_path):
     from mrcnn.export.onnx import export_onnx
     from mrcnn.export.saved_model import export_saved_model
+    from mrcnn.export.tflite import export_tflite
 
     output = tmp_path / f"coco.{export_format}"
     if export_format == "saved_model":
         export_saved_model(coco_model, output)
+    elif export_format == "tflite":
+        # Its proposals tie at score 1.0 and include degenerate boxes and boxes at the
+        # feature maps' edge: each once made the interpreter's detections differ
+        # (mrcnn.export.portable_layers).
+        export_tflite(coco_model, str(output), *TFLITE_SIZE)
     else:
         export_onnx(coco_model, output)
     check_export(coco_model, export_format, output, photo, tmp_path)
@@ -324,20 +330,6 @@ def test_existing_output_is_left_alone_exit_2(small_logo_weights, tmp_path):
     assert_one_line_usage_error(completed, "already exists")
     assert existing.read_bytes() == b"keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["model.tflite"]
-
-
-@pytest.mark.slow
-def test_coco_layout_tflite_is_refused_by_its_self_check_and_writes_nothing(coco_model,
-                                                                           tmp_path):
-    """The TFLite interpreter's non-max suppression keeps other degenerate proposals than
-    TensorFlow's for the COCO network (README, "Export"): the export checks itself on a test
-    photo and refuses rather than write a model whose detections differ."""
-    from mrcnn.export.tflite import TFLiteMismatchError, export_tflite
-
-    output = tmp_path / "coco.tflite"
-    with pytest.raises(TFLiteMismatchError, match="differ from TensorFlow's"):
-        export_tflite(coco_model, str(output), 128, 128)
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_tflite_photo_without_detections_gives_no_rows(tmp_path):
