@@ -89,6 +89,11 @@ def build_parser(prog=None):
     parser.add_argument("--input-size", type=_photo_size, metavar="HxW",
                         help="tflite only: the photo size the model takes, HEIGHTxWIDTH "
                         "pixels (default: the network input, IMAGE_MAX_DIM square)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="tflite only: write the model even when its detections on a test "
+                        "photo differ from TensorFlow's (checked by default; a network whose "
+                        "outputs change with the order of float additions differs between "
+                        "TensorFlow's own CPU kernels just as much)")
     parser.add_argument("--image-size", type=_positive_multiple_of_64, metavar="N",
                         help="network input side in pixels (a multiple of 64) instead of the "
                         "config's IMAGE_MAX_DIM, as detect(image_size=N)")
@@ -215,7 +220,7 @@ def write_export(model, args, temporary_path):
         side = int(model.config.IMAGE_MAX_DIM)
         height, width = args.input_size or (side, side)
         try:
-            export_tflite(model, temporary_path, height, width)
+            export_tflite(model, temporary_path, height, width, check=not args.no_check)
         except TFLiteMismatchError as error:
             raise ExportFailed(str(error)) from None
     else:
@@ -237,6 +242,8 @@ def run(args):
     if args.input_size is not None and args.format != "tflite":
         raise UsageError("--input-size applies to --format tflite only (the SavedModel and "
                          "ONNX models take photos of any size)")
+    if args.no_check and args.format != "tflite":
+        raise UsageError("--no-check applies to --format tflite only")
     if args.format == "onnx" and importlib.util.find_spec("tf2onnx") is None:
         raise UsageError('--format onnx needs tf2onnx: pip install "mrcnn[export]" (in a '
                          'checkout: .venv/bin/pip install -e ".[export]")')

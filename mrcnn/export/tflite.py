@@ -84,9 +84,8 @@ def check_against_tensorflow(model, flatbuffer, height, width):
     """Run the converted model and the SavedModel's graph (TensorFlow, the original layers) on
     ``probe_photo``; raise TFLiteMismatchError unless they give the same detections (count,
     classes, boxes within a pixel, scores within 1e-3). The TFLite converter has
-    mistranslated parts of this graph before (mrcnn.export.portable_layers); with the COCO
-    network (ResNet101, 81 classes) its proposals still come out wrong, so such an export is
-    refused rather than written."""
+    mistranslated parts of this graph before (mrcnn.export.portable_layers), so a model whose
+    detections differ is refused rather than written."""
     photo = probe_photo(height, width)
     expected = {k: v.numpy() for k, v in
                 PhotoDetector(model.keras_model, model.config).detect(tf.constant(photo)).items()}
@@ -104,10 +103,14 @@ def check_against_tensorflow(model, flatbuffer, height, width):
             and np.allclose(expected["boxes"], got["boxes"], atol=1.0)
             and np.allclose(expected["scores"], got["scores"], atol=1e-3))
     if not same:
+        detail = f"{got_count} against {count} detections"
+        if count == got_count:
+            apart = np.abs(expected["boxes"] - got["boxes"]).max(axis=1)
+            detail += (f"; {int((apart > 1.0).sum())} boxes more than a pixel apart, up to "
+                       f"{apart.max():.1f} px")
         raise TFLiteMismatchError(
             f"the TFLite interpreter's detections differ from TensorFlow's on a test photo "
-            f"({got_count} against {count} detections); this model cannot be exported to "
-            f"TFLite with this TensorFlow (see the README's export section); nothing written")
+            f"({detail}); nothing written (README, export section; --no-check writes it anyway)")
 
 
 def export_tflite(model, path, height, width, check=True):

@@ -332,6 +332,35 @@ def test_existing_output_is_left_alone_exit_2(small_logo_weights, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.tflite"]
 
 
+@pytest.mark.slow
+def test_tflite_self_check_refuses_unless_no_check(small_logo_weights, tmp_path, monkeypatch,
+                                                   capsys):
+    """A model whose TFLite detections differ from TensorFlow's is refused (exit 1, one line,
+    nothing written); --no-check writes it anyway."""
+    import mrcnn.export.tflite as tflite
+
+    def differ(*args):
+        raise tflite.TFLiteMismatchError("the TFLite interpreter's detections differ (stand-in)")
+
+    monkeypatch.setattr(tflite, "check_against_tensorflow", differ)
+    output = tmp_path / "logo.tflite"
+    argv = ["--weights", str(small_logo_weights), "--config", "logo", "--format", "tflite",
+            "--input-size", "128x160", "-o", str(output)]
+    assert export_main(argv) == 1
+    assert "detections differ (stand-in)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert export_main(argv + ["--no-check"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["logo.tflite"]
+    assert output.stat().st_size > 100_000
+
+
+def test_no_check_is_for_tflite_only_exit_2(small_logo_weights, tmp_path):
+    completed = run_command(["--weights", str(small_logo_weights), "--config", "logo",
+                             "--format", "onnx", "--no-check", "-o", "out.onnx"], tmp_path)
+    assert_one_line_usage_error(completed, "--no-check")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_tflite_photo_without_detections_gives_no_rows(tmp_path):
     """The TFLite interpreter crashes on empty tensors, so the export pads to one row and says
     how many are detections; a photo where nothing scores above the threshold gives none."""
