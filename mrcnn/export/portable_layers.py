@@ -17,7 +17,12 @@ mask head's ``Conv2D`` to a builtin), same rows out, and ``PortableTimeDistribut
 reshapes give the converter the items' static shape, and ``PortableDetectionLayer``: one
 non-max suppression over all classes (boxes shifted apart by class) instead of a ``tf.map_fn``
 of per-class ones, which the converter mistranslates, and ``PortableProposalLayer``, the
-same without its ``tf.map_fn`` over the batch.
+same without its ``tf.map_fn`` over the batch. Both suppress with
+``rank_nms_with_degenerate_boxes``, which gives TensorFlow's result from TFLite's kernel.
+
+Everything here is also written so that TFLite computes the same floats as TensorFlow's ops
+(graph optimisers must not rewrite it: see ``_sample_coordinates``) and never meets an empty
+tensor (its kernels crash on one).
 """
 
 import keras
