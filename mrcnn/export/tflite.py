@@ -106,7 +106,8 @@ def check_against_tensorflow(model, flatbuffer, height, width):
         detail = f"{got_count} against {count} detections"
         if count == got_count:
             apart = np.abs(expected["boxes"] - got["boxes"]).max(axis=1)
-            detail += (f"; {int((apart > 1.0).sum())} boxes more than a pixel apart, up to "
+            far = int((apart > 1.0).sum())
+            detail += (f"; {far} box{'es' if far != 1 else ''} more than a pixel apart, up to "
                        f"{apart.max():.1f} px")
         raise TFLiteMismatchError(
             f"the TFLite interpreter's detections differ from TensorFlow's on a test photo "
