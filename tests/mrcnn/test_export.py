@@ -205,7 +205,7 @@ def test_logo_model_export_matches_detect(logo_model, export_format, photo, tmp_
     check_export(model, export_format, output, photo, tmp_path)
 
 
-# ---------------------------------------------------------------- the COCO layout (via the API)
+# ---------------------------------------------------------------- the COCO layout (the command)
 @pytest.fixture(scope="module")
 def coco_model(coco_weights_path, tmp_path_factory):
     """The COCO network (ResNet101, 81 classes) with the COCO-layout file, at 128 px (the
@@ -226,23 +226,32 @@ def coco_model(coco_weights_path, tmp_path_factory):
     return model
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("export_format", FORMATS)
-def test_coco_layout_export_matches_detect(coco_model, export_format, photo, tmp_path):
-    from mrcnn.export.onnx import export_onnx
-    from mrcnn.export.saved_model import export_saved_model
-    from mrcnn.export.tflite import export_tflite
+@pytest.fixture(scope="module")
+def coco_model_weights(coco_model, tmp_path_factory):
+    """``coco_model``'s weights (the scaled ones) as a Keras-2 file for the command."""
+    path = tmp_path_factory.mktemp("coco_scaled") / "coco_scaled.h5"
+    coco_model.save_weights(str(path))
+    return path
 
+
+@pytest.mark.slow
+# Converting the COCO network takes 8-10 GB (tf2onnx, the TFLite converter): in a command, so
+# the test process does not keep it, and one conversion at a time (pytest --dist loadgroup).
+@pytest.mark.xdist_group("coco_export")
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_coco_layout_export_matches_detect(coco_model, coco_model_weights, export_format,
+                                           photo, tmp_path):
     output = tmp_path / f"coco.{export_format}"
-    if export_format == "saved_model":
-        export_saved_model(coco_model, output)
-    elif export_format == "tflite":
+    argv = ["--weights", str(coco_model_weights), "--config", "coco", "--image-size", "128",
+            "--min-confidence", "0.5", "--format", export_format, "-o", str(output)]
+    if export_format == "tflite":
         # Its proposals tie at score 1.0 and include degenerate boxes and boxes at the
         # feature maps' edge: each once made the interpreter's detections differ
         # (mrcnn.export.portable_layers).
-        export_tflite(coco_model, str(output), *TFLITE_SIZE)
-    else:
-        export_onnx(coco_model, output)
+        argv += ["--input-size", "{}x{}".format(*TFLITE_SIZE)]
+    completed = run_command(argv, tmp_path, timeout=1200)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert f"wrote {export_format} {output}" in completed.stdout
     check_export(coco_model, export_format, output, photo, tmp_path)
 
 
@@ -262,12 +271,12 @@ class TinyConfig(Config):
 """
 
 
-def run_command(argv, cwd, pythonpath=None):
+def run_command(argv, cwd, pythonpath=None, timeout=300):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run([sys.executable, "-m", "mrcnn.export", *argv], capture_output=True,
-                          text=True, timeout=300, cwd=str(cwd), env=env)
+                          text=True, timeout=timeout, cwd=str(cwd), env=env)
 
 
 def assert_one_line_usage_error(completed, *fragments):
