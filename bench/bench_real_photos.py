@@ -7,6 +7,11 @@ Usage (any eraser options after the benchmark's own are passed to `logo-eraser` 
     python bench/bench_real_photos.py --report report.json --keep-outputs /tmp/erased
     python bench/bench_real_photos.py --self-check                     # the hidden criterion
     python bench/bench_real_photos.py --split calibration --min-confidence 0.9   # choosing
+    python bench/bench_real_photos.py --dataset real/toplogo10 real/car-logos ...  # real test set
+
+With ``--dataset``, the photos are those of datasets imported by ``logo-data import``: their
+test split is "report" and their validation photos (train/val_list.txt) "calibration"; the boxes
+are the sources' own (no ignore regions), and the figures are given per source as well.
 
 The photos are split in two (each photo's "split"): choices (thresholds, sizes, checkpoints)
 are made on "calibration", figures are reported on "report" (the default), so that no figure
@@ -86,6 +91,50 @@ def load_annotations(path, split="all"):
                                  f"{width}x{height} photo")
         for logo in photo["logos"]:
             logo.setdefault("polygon", None)
+    return photos
+
+
+def load_dataset_photos(folders, split="report", limit_per_source=0, seed=0):
+    """Photos of imported datasets (``logo-data import``) in the format of `load_annotations`,
+    with each photo's "source". split: "report" (the test split), "calibration" (the
+    validation photos) or "all". limit_per_source: at most that many photos per source and
+    split, a seeded sample (0: all)."""
+    from logo_eraser import flickrlogos
+    from logo_eraser.realdata.importing import VAL_LIST_FILE, read_provenance
+
+    photos = []
+    for folder in folders:
+        provenance = read_provenance(folder)
+        lists = []
+        if split in ("report", "all"):
+            lists.append(("report", "test", os.path.join(folder, "test", "filelist.txt")))
+        if split in ("calibration", "all"):
+            lists.append(("calibration", "train", os.path.join(folder, "train", VAL_LIST_FILE)))
+        for name, layout_split, list_path in lists:
+            chosen = []
+            for _, entry in flickrlogos.read_file_list(list_path):
+                record = provenance["photos"].get(f"{layout_split}/{entry}", {})
+                path = os.path.join(folder, layout_split, entry)
+                gt_path = flickrlogos.gt_data_path(path)
+                boxes = (flickrlogos.read_gt_data(gt_path, num_classes=1)
+                         if os.path.exists(gt_path) else [])
+                chosen.append({"file": os.path.abspath(path), "split": name,
+                               "source": record.get("source") or provenance.get(
+                                   "default_source", os.path.basename(folder)),
+                               "ignore": [], "logos": [
+                                   {"brand": "logo", "box": [b.y1, b.x1, b.y2 + 1, b.x2 + 1],
+                                    "polygon": None} for b in boxes]})
+            by_source = {}
+            for photo in chosen:
+                by_source.setdefault(photo["source"], []).append(photo)
+            for group in by_source.values():
+                if limit_per_source and len(group) > limit_per_source:
+                    order = np.random.default_rng(seed).permutation(len(group))
+                    group = [group[i] for i in sorted(order[:limit_per_source])]
+                photos.extend(group)
+    from mrcnn.image_io import read_image
+    for photo in photos:
+        photo["height"], photo["width"] = read_image(photo["file"]).shape[:2]
     return photos
 
 
@@ -176,8 +225,11 @@ def run_eraser(photos, eraser_args, keep_outputs=None):
     try:
         inputs, outputs = work / "photos", pathlib.Path(keep_outputs or work / "erased")
         inputs.mkdir()
+        # Numbered names: photos of several datasets may share a file name.
+        names = {photo["file"]: f"{index:05d}_{os.path.basename(photo['file'])}"
+                 for index, photo in enumerate(photos)}
         for photo in photos:
-            shutil.copy2(photo["file"], inputs / os.path.basename(photo["file"]))
+            shutil.copy2(photo["file"], inputs / names[photo["file"]])
         report = work / "eraser.json"
         start = time.perf_counter()
         status = cli.main(["-i", str(inputs), "-o", str(outputs), "--json", str(report),
@@ -187,11 +239,11 @@ def run_eraser(photos, eraser_args, keep_outputs=None):
             raise SystemExit(f"the eraser failed (exit status {status})")
         records = json.loads(report.read_text())["images"]
         by_name = {os.path.basename(record["image"]): record for record in records}
-        output_paths = {photo["file"]: by_name[os.path.basename(photo["file"])]["output"]
+        output_paths = {photo["file"]: by_name[names[photo["file"]]]["output"]
                         for photo in photos}
         # Hidden text regions (--text brands / all) count as detections: hits or false alarms.
-        detections = {photo["file"]: (by_name[os.path.basename(photo["file"])]["detections"]
-                                      + by_name[os.path.basename(photo["file"])]
+        detections = {photo["file"]: (by_name[names[photo["file"]]]["detections"]
+                                      + by_name[names[photo["file"]]]
                                       .get("text", {}).get("regions", []))
                       for photo in photos}
         return output_paths, detections, seconds, work
@@ -222,6 +274,7 @@ def score_photo(photo, after, detections):
             continue
         false_alarms += 1
     return {"file": os.path.relpath(photo["file"], REPO_ROOT),
+            "source": photo.get("source", "images/"),
             "logos": len(photo["logos"]),
             "hidden": int(sum(c < HIDDEN_NCC for c in correlations)),
             "correlations": [round(c, 3) for c in correlations],
@@ -244,6 +297,17 @@ def summarise(rows, seconds):
         "false_alarms_all_photos": sum(row["false_alarms"] for row in rows),
         "seconds": seconds, "seconds_per_photo": seconds / max(1, len(rows)),
     }
+
+
+def summarise_by_source(rows, seconds):
+    """{source: summary} when the photos come from several sources (imported datasets)."""
+    sources = sorted({row["source"] for row in rows})
+    if len(sources) < 2:
+        return {}
+    return {source: summarise([row for row in rows if row["source"] == source],
+                              seconds * sum(row["source"] == source for row in rows)
+                              / max(1, len(rows)))
+            for source in sources}
 
 
 def print_report(rows, summary):
@@ -272,6 +336,14 @@ def main(argv=None):
     parser.add_argument("--split", choices=SPLITS + ("all",), default="report",
                         help="the photos to run on: report (the default: the figures to "
                         "publish), calibration (to choose thresholds and models on) or all")
+    parser.add_argument("--dataset", nargs="+", metavar="DIR",
+                        help="score datasets imported by logo-data instead of the annotation "
+                        "file: report = their test split, calibration = their validation "
+                        "photos")
+    parser.add_argument("--limit-per-source", type=int, default=0, metavar="N",
+                        help="with --dataset: a seeded sample of at most N photos per source "
+                        "(default: all)")
+    parser.add_argument("--quiet", action="store_true", help="no line per photo")
     parser.add_argument("--report", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--keep-outputs", metavar="DIR",
                         help="write the erased photos there (default: a temporary folder)")
@@ -279,7 +351,10 @@ def main(argv=None):
                         help="only show what the hidden criterion gives for mosaic, blur and a "
                         "half-hidden logo on every annotated logo")
     args, eraser_args = parser.parse_known_args(argv)
-    photos = load_annotations(args.annotations, args.split)
+    if args.dataset:
+        photos = load_dataset_photos(args.dataset, args.split, args.limit_per_source)
+    else:
+        photos = load_annotations(args.annotations, args.split)
     if args.self_check:
         for name, value in self_check(photos).items():
             print(f"{name:18} mean NCC {value:.3f}")
@@ -293,13 +368,20 @@ def main(argv=None):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary = summarise(rows, seconds)
-    print_report(rows, summary)
+    print_report([] if args.quiet else rows, summary)
+    by_source = summarise_by_source(rows, seconds)
+    for source, figures in by_source.items():
+        print(f"  {source:16} logos hidden {figures['logos_hidden']:4} of {figures['logos']:4} "
+              f"= {figures['logos_hidden_share']:.3f}  other pixels changed "
+              f"{figures['other_pixels_changed']:.4f}  false alarms per logo-free photo "
+              f"{figures['false_alarms_per_logo_free_photo']:.2f} "
+              f"({figures['logo_free_photos']} photos)")
     print(f"split: {args.split}")
     if args.report:
         from mrcnn.atomic import write_json_atomic
 
         write_json_atomic(args.report, {"eraser_args": eraser_args, "split": args.split,
-                                        "summary": summary,
+                                        "summary": summary, "by_source": by_source,
                                         "photos": rows})
     return 0
 

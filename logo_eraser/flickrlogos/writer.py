@@ -10,6 +10,7 @@ Needs only NumPy and Pillow (no TensorFlow, no mrcnn).
 
 import dataclasses
 import os
+import shutil
 
 import numpy as np
 from PIL import Image
@@ -112,14 +113,14 @@ class FlickrLogosWriter:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
-    def _next_entry(self, split, folder=None):
+    def _next_entry(self, split, folder=None, extension=".png"):
         """(list entry, absolute path) of the split's next photo."""
         self._counters[split] += 1
         number = self._counters[split]
         if folder is None:
             folder = f"{number // self.images_per_folder:06d}"
-        entry = f"./{folder}/{number:06d}.png"
-        path = os.path.join(self.root, split, folder, f"{number:06d}.png")
+        entry = f"./{folder}/{number:06d}{extension}"
+        path = os.path.join(self.root, split, folder, f"{number:06d}{extension}")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return entry, path
 
@@ -216,6 +217,65 @@ class FlickrLogosWriter:
         photo = _as_pil_image(image, "image")
         entry, path = self._next_entry(split, folder=NO_LOGO_FOLDER)
         photo.save(path, format="PNG")
+        self._entries[split].append((entry, False))
+        return WrittenImage(split, entry, path, None, (), np.zeros(0, np.int32))
+
+    def add_photo_file(self, split, photo_file, boxes, class_ids, mask_files=None):
+        """Copy a photo file as it is (its bytes and extension) with its instances.
+
+        boxes: [N, (x1, y1, x2, y2)] int pixels, lower-right inclusive (as .gt_data.txt writes
+        them), N >= 1. class_ids: [N] dataset class ids. mask_files: [N] mask PNGs to copy;
+        None writes box masks (each box filled). The photo's size is not read: the caller
+        gives boxes that fit it. Returns a WrittenImage.
+        """
+        self._check_open(split)
+        boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+        class_ids = np.asarray(class_ids, dtype=np.int64).reshape(-1)
+        count = boxes.shape[0]
+        if count == 0 or class_ids.size != count:
+            raise ValueError(f"add_photo_file needs N >= 1 boxes and N class ids, got {count} "
+                             f"and {class_ids.size}")
+        if class_ids.min() < 0 or class_ids.max() >= len(self.class_names):
+            raise ValueError(f"class ids must be 0..{len(self.class_names) - 1}")
+        if (boxes[:, 2] < boxes[:, 0]).any() or (boxes[:, 3] < boxes[:, 1]).any() or \
+                (boxes < 0).any():
+            raise ValueError(f"boxes must be non-negative with x1 <= x2 and y1 <= y2, got "
+                             f"{boxes.tolist()}")
+        if mask_files is not None and len(mask_files) != count:
+            raise ValueError(f"{len(mask_files)} mask files for {count} boxes")
+        extension = os.path.splitext(os.fspath(photo_file))[1].lower() or ".png"
+        entry, path = self._next_entry(split, extension=extension)
+        shutil.copyfile(photo_file, path)
+        mask_paths = []
+        if mask_files is None:
+            with Image.open(path) as photo:
+                width, height = photo.size
+        for i in range(count):
+            mask_file = mask_path(path, f"mask{i:02d}")
+            if mask_files is not None:
+                shutil.copyfile(mask_files[i], mask_file)
+            else:
+                pixels = np.zeros((height, width), np.uint8)
+                x1, y1, x2, y2 = boxes[i].tolist()
+                pixels[y1:y2 + 1, x1:x2 + 1] = 255
+                Image.fromarray(pixels).save(mask_file, format="PNG")
+            mask_paths.append(mask_file)
+        gt_path = gt_data_path(path)
+        with open(gt_path, "w", encoding="utf-8") as file:
+            for i in range(count):
+                x1, y1, x2, y2 = boxes[i].tolist()
+                file.write(f"{x1} {y1} {x2} {y2} {int(class_ids[i])} -1 mask{i:02d} 0 0\n")
+        self._entries[split].append((entry, True))
+        return WrittenImage(split, entry, path, gt_path, tuple(mask_paths),
+                            class_ids.astype(np.int32))
+
+    def add_negative_file(self, split, photo_file):
+        """Copy a photo without logos as it is to ``<split>/no-logo/``. Returns a
+        WrittenImage."""
+        self._check_open(split)
+        extension = os.path.splitext(os.fspath(photo_file))[1].lower() or ".png"
+        entry, path = self._next_entry(split, folder=NO_LOGO_FOLDER, extension=extension)
+        shutil.copyfile(photo_file, path)
         self._entries[split].append((entry, False))
         return WrittenImage(split, entry, path, None, (), np.zeros(0, np.int32))
 
