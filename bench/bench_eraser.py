@@ -3,6 +3,8 @@
 Usage:
     python bench/bench_eraser.py                  # mosaic, 3 CLI runs + 5 in-process runs
     python bench/bench_eraser.py --cli-runs 5 --runs 10 --style blur
+    python bench/bench_eraser.py --cli-runs 0 --photo images/X_z.jpg \
+        --weights logo_eraser/models/mask_rcnn_logo.h5 new.h5     # real models, a 640-px photo
 
 "load included": the median wall time of the command line as a user runs it
 (`python block/final_project.py -i photo.png -o out.png --weights W`, a fresh process each time:
@@ -99,6 +101,26 @@ def time_in_process(photo, weights, output, style, runs):
     return steps, len(detections), build_load
 
 
+def compare_weights(args):
+    """In-process times of several weights files on one photo (each in its own process, so
+    that one model's threads and caches do not slow the next)."""
+    if args.photo is None:
+        raise SystemExit("--weights needs --photo")
+    for weights in args.weights:
+        code = ("import sys, statistics, pathlib; sys.path.insert(0, 'bench'); "
+                "import bench_eraser as b; "
+                f"steps, count, load = b.time_in_process({args.photo!r}, {weights!r}, "
+                f"pathlib.Path({tempfile.gettempdir()!r}) / 'bench_eraser_out.png', "
+                f"{args.style!r}, {args.runs}); "
+                "m = {k: statistics.median(v) for k, v in steps.items()}; "
+                "print(f\"{m['total'] * 1000:.0f} ms per photo (erase {m['erase'] * 1000:.0f}"
+                " ms, detect() alone {m['detect'] * 1000:.0f} ms), {count} detections\")")
+        completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
+                                   capture_output=True, text=True, check=True)
+        print(f"{weights}: {completed.stdout.strip().splitlines()[-1]}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cli-runs", type=int, default=3,
@@ -107,7 +129,15 @@ def main():
                         help="timed in-process runs (model loaded once), after a warm-up")
     parser.add_argument("--style", default="mosaic", choices=("mosaic", "blur", "solid",
                                                               "inpaint"))
+    parser.add_argument("--weights", nargs="+", metavar="PATH",
+                        help="time these weights files, each at its own eraser defaults, "
+                        "in-process (default: random weights in the brands layout)")
+    parser.add_argument("--photo", metavar="PATH",
+                        help="the photo to erase (default: a 1000x1000 one made from "
+                        "images/sample_image_0.jpg)")
     args = parser.parse_args()
+    if args.weights:
+        return compare_weights(args)
 
     from mrcnn.testing import write_coco_layout_weights
 

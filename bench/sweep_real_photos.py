@@ -83,6 +83,11 @@ def main(argv=None):
     parser.add_argument("--max-sizes", type=int, default=3,
                         help="at most this many sizes per combination (default: %(default)s)")
     parser.add_argument("--thresholds", type=float, nargs="+", default=DEFAULT_THRESHOLDS)
+    parser.add_argument("--dataset", nargs="+", metavar="DIR",
+                        help="sweep on datasets imported by logo-data (calibration = their "
+                        "validation photos) instead of bench/real_photos.json")
+    parser.add_argument("--limit-per-source", type=int, default=0, metavar="N",
+                        help="with --dataset: a seeded sample of at most N photos per source")
     parser.add_argument("--report", metavar="PATH", help="also write every line as JSON")
     args = parser.parse_args(argv)
     if min(args.thresholds) < DETECT_MIN_CONFIDENCE:
@@ -92,7 +97,10 @@ def main(argv=None):
         parser.error(f"no such weights file: {missing[0]}")
 
     bench = _bench()
-    photos = bench.load_annotations(bench.DEFAULT_ANNOTATIONS, args.split)
+    if args.dataset:
+        photos = bench.load_dataset_photos(args.dataset, args.split, args.limit_per_source)
+    else:
+        photos = bench.load_annotations(bench.DEFAULT_ANNOTATIONS, args.split)
     lines = []
     for line in sweep(args.weights, photos, args.sizes, args.thresholds, args.max_sizes):
         lines.append(line)

@@ -17,6 +17,7 @@ CONSOLE_COMMANDS = {
     "logo-eraser": "logo_eraser.cli:main",
     "logo-synth": "logo_eraser.synth.cli:main",
     "logo-train": "logo_eraser.training:main",
+    "logo-data": "logo_eraser.realdata.cli:main",
     "mrcnn-demo": "mrcnn.demo:main",
     "mrcnn-export": "mrcnn.export.cli:main",
 }

@@ -74,6 +74,11 @@ def build_parser(prog=None):
     merger.add_argument("inputs", nargs="+", metavar="DIR", help="dataset folders")
     merger.add_argument("-o", "--output", required=True, metavar="DIR",
                         help="the new dataset folder (must not exist)")
+    merger.add_argument("--max-train-photos", action="append", default=[],
+                        metavar="DIR=N", help="keep a seeded sample of N training photos of "
+                        "that input (validation and test photos are all kept); repeatable")
+    merger.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of --max-train-photos' samples (default: 0)")
     parser.add_argument("--debug", action="store_true", help="show internal tracebacks")
     return parser
 
@@ -133,7 +138,15 @@ def run(args):
             _print_summary(summary)
             print(f"wrote {args.output}")
         else:
-            counts = merge_datasets(args.inputs, args.output, progress=_progress("merge"))
+            limits = {}
+            for item in args.max_train_photos:
+                folder, _, number = item.rpartition("=")
+                if folder not in args.inputs or not number.isdigit():
+                    raise DataError(f"--max-train-photos {item!r}: expected DIR=N with DIR one "
+                                    "of the inputs")
+                limits[folder] = int(number)
+            counts = merge_datasets(args.inputs, args.output, progress=_progress("merge"),
+                                    max_train_photos=limits, seed=args.seed)
             for name, count in counts.items():
                 print(f"{name:20} {count:6} photos")
             print(f"wrote {args.output}")

@@ -218,11 +218,14 @@ def read_provenance(folder):
         raise ImportProblem(f"{path}: not a readable provenance file ({error})") from None
 
 
-def merge_datasets(inputs, output, progress=None):
+def merge_datasets(inputs, output, progress=None, max_train_photos=None, seed=0):
     """Merge dataset folders in the FlickrLogos-47 layout with one class (imports, logo-synth
     output) into a new folder ``output``: photos and masks copied, renumbered, their
-    provenance and validation lists kept. Returns counts {source: photos}."""
+    provenance and validation lists kept. max_train_photos: {folder: N} keeps a seeded sample
+    of N of that folder's training photos (its validation and test photos are all kept), to
+    set the mix. Returns counts {source: photos}."""
     plans = []
+    max_train_photos = max_train_photos or {}
     for folder in inputs:
         names_file = os.path.join(folder, "className2ClassID.txt")
         try:
@@ -240,7 +243,15 @@ def merge_datasets(inputs, output, progress=None):
             list_path = os.path.join(folder, split, FILE_LIST_ALL)
             if not os.path.exists(list_path):
                 raise ImportProblem(f"{list_path} not found: {folder} is not a dataset folder")
-            for _, entry in read_file_list(list_path):
+            entries = [entry for _, entry in read_file_list(list_path)]
+            limit = max_train_photos.get(folder)
+            if split == "train" and limit is not None:
+                training = [entry for entry in entries if entry not in val]
+                if len(training) > limit:
+                    chosen = set(sorted(training, key=lambda entry: seeded_fraction(
+                        seed, "merge", entry))[:limit])
+                    entries = [entry for entry in entries if entry in val or entry in chosen]
+            for entry in entries:
                 plans.append((folder, split, entry, split == "train" and entry in val,
                               provenance))
     merged = {"format": 1, "class_names": list(CLASS_NAMES), "sources": {}, "photos": {}}

@@ -94,3 +94,39 @@ def test_score_photo_counts_hidden_logos_changed_pixels_and_false_alarms(photos)
     assert summary["logos_hidden_share"] == pytest.approx(1 / len(photo["logos"]))
     assert summary["false_alarms_per_logo_free_photo"] == 2.0
     assert summary["seconds_per_photo"] == 1.5
+
+
+def test_imported_datasets_give_report_and_calibration_photos_per_source(tmp_path):
+    """--dataset: the test split is "report", the validation photos "calibration"; boxes are
+    the imported ones as [y1, x1, y2, x2) and every photo names its source."""
+    import json
+
+    from PIL import Image
+
+    from logo_eraser.realdata.importing import import_source
+
+    rng = np.random.default_rng(0)
+    source = tmp_path / "src"
+    for split, count in (("train", 3), ("valid", 2), ("test", 2)):
+        (source / split / "labels").mkdir(parents=True)
+        (source / split / "images").mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(rng.integers(0, 255, (50, 100, 3), dtype=np.uint8)).save(
+                source / split / "images" / f"{split}{i}.jpg")
+            (source / split / "labels" / f"{split}{i}.txt").write_text("0 0.5 0.5 0.2 0.4\n")
+    import_source("yolo", str(source), str(tmp_path / "a"), licence="x")
+    report = bench.load_dataset_photos([str(tmp_path / "a")], "report")
+    calibration = bench.load_dataset_photos([str(tmp_path / "a")], "calibration")
+    assert len(report) == 2 and len(calibration) == 2
+    assert {p["source"] for p in report + calibration} == {"yolo"}
+    assert report[0]["logos"][0]["box"] == [15, 40, 35, 60]
+    assert (report[0]["height"], report[0]["width"]) == (50, 100)
+    assert len(bench.load_dataset_photos([str(tmp_path / "a")], "all", limit_per_source=1)) == 2
+    rows = [{"source": "a", "logos": 2, "hidden": 1, "changed_outside": 1, "outside": 10,
+             "false_alarms": 0},
+            {"source": "b", "logos": 0, "hidden": 0, "changed_outside": 0, "outside": 10,
+             "false_alarms": 1}]
+    by_source = bench.summarise_by_source(rows, 2.0)
+    assert by_source["a"]["logos_hidden_share"] == 0.5
+    assert by_source["b"]["false_alarms_per_logo_free_photo"] == 1.0
+    json.dumps(by_source)

@@ -293,3 +293,25 @@ def test_interrupted_import_leaves_nothing(tmp_path):
     assert process.returncode == 130, err
     assert not (tmp_path / "out").exists()
     assert not [name for name in os.listdir(tmp_path) if "partial" in name]
+
+
+def test_merge_samples_an_input_s_training_photos(tmp_path, capsys):
+    """--max-train-photos DIR=N keeps N of that input's training photos (a seeded sample, the
+    same each time) and every validation and test photo."""
+    _yolo(tmp_path / "src")
+    import_source("yolo", str(tmp_path / "src"), str(tmp_path / "a"), licence="x")
+    args = ["merge", str(tmp_path / "a"), "--max-train-photos", f"{tmp_path / 'a'}=2"]
+    assert cli.main(args + ["-o", str(tmp_path / "m1")]) == 0
+    assert cli.main(args + ["-o", str(tmp_path / "m2")]) == 0
+    for merged in ("m1", "m2"):
+        splits = [record["split"] for record in json.load(
+            open(tmp_path / merged / "provenance.json"))["photos"].values()]
+        assert splits.count("train") == 2 and splits.count("val") == 2
+        assert splits.count("test") == 2
+    originals = [sorted(record["original"] for record in json.load(
+        open(tmp_path / merged / "provenance.json"))["photos"].values()) for merged in
+        ("m1", "m2")]
+    assert originals[0] == originals[1]
+    assert cli.main(["merge", str(tmp_path / "a"), "--max-train-photos", "other=2", "-o",
+                     str(tmp_path / "m3")]) == 2
+    assert "expected DIR=N" in capsys.readouterr().err
