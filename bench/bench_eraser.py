@@ -107,8 +107,8 @@ def compare_weights(args):
     if args.photo is None:
         raise SystemExit("--weights needs --photo")
     for weights in args.weights:
-        code = ("import sys, statistics, pathlib; sys.path.insert(0, 'bench'); "
-                "import bench_eraser as b; "
+        code = ("import statistics, pathlib; from mrcnn.testing import load_script_module; "
+                "b = load_script_module(pathlib.Path('bench/bench_eraser.py')); "
                 f"steps, count, load = b.time_in_process({args.photo!r}, {weights!r}, "
                 f"pathlib.Path({tempfile.gettempdir()!r}) / 'bench_eraser_out.png', "
                 f"{args.style!r}, {args.runs}); "
