@@ -132,9 +132,9 @@ def load_dataset_photos(folders, split="report", limit_per_source=0, seed=0):
                     order = np.random.default_rng(seed).permutation(len(group))
                     group = [group[i] for i in sorted(order[:limit_per_source])]
                 photos.extend(group)
-    from mrcnn.image_io import read_image
     for photo in photos:
-        photo["height"], photo["width"] = read_image(photo["file"]).shape[:2]
+        # From the header (EXIF orientation applied, as read_image does): no decoding.
+        photo["height"], photo["width"] = flickrlogos.image_size(photo["file"])
     return photos
 
 

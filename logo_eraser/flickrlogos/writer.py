@@ -64,6 +64,18 @@ def _box_from_mask(mask):
     return int(columns[0]), int(rows[0]), int(columns[-1]), int(rows[-1])
 
 
+def _write_gt_data(photo_path, boxes, class_ids, mask_tokens, difficult, truncated):
+    """Write the photo's .gt_data.txt, one line per instance; returns its path.
+    boxes: [N, (x1, y1, x2, y2)] int, lower-right inclusive."""
+    gt_path = gt_data_path(photo_path)
+    with open(gt_path, "w", encoding="utf-8") as file:
+        for i in range(len(mask_tokens)):
+            x1, y1, x2, y2 = boxes[i].tolist()
+            file.write(f"{x1} {y1} {x2} {y2} {int(class_ids[i])} -1 {mask_tokens[i]} "
+                       f"{int(difficult[i])} {int(truncated[i])}\n")
+    return gt_path
+
+
 class FlickrLogosWriter:
     """Write photos and their instances in the FlickrLogos-47 layout.
 
@@ -198,12 +210,8 @@ class FlickrLogosWriter:
                 pixels = np.repeat(pixels[..., None], 3, axis=2)
             Image.fromarray(pixels).save(mask_file, format="PNG")
             mask_paths.append(mask_file)
-        gt_path = gt_data_path(path)
-        with open(gt_path, "w", encoding="utf-8") as file:
-            for i in range(count):
-                x1, y1, x2, y2 = boxes[i].tolist()
-                file.write(f"{x1} {y1} {x2} {y2} {int(class_ids[i])} -1 {mask_tokens[i]} "
-                           f"{int(flags['difficult'][i])} {int(flags['truncated'][i])}\n")
+        gt_path = _write_gt_data(path, boxes, class_ids, mask_tokens, flags["difficult"],
+                                 flags["truncated"])
         self._entries[split].append((entry, True))
         return WrittenImage(split, entry, path, gt_path, tuple(mask_paths),
                             class_ids.astype(np.int32))
@@ -260,11 +268,9 @@ class FlickrLogosWriter:
                 pixels[y1:y2 + 1, x1:x2 + 1] = 255
                 Image.fromarray(pixels).save(mask_file, format="PNG")
             mask_paths.append(mask_file)
-        gt_path = gt_data_path(path)
-        with open(gt_path, "w", encoding="utf-8") as file:
-            for i in range(count):
-                x1, y1, x2, y2 = boxes[i].tolist()
-                file.write(f"{x1} {y1} {x2} {y2} {int(class_ids[i])} -1 mask{i:02d} 0 0\n")
+        zeros = np.zeros(count, np.int64)
+        gt_path = _write_gt_data(path, boxes, class_ids,
+                                 [f"mask{i:02d}" for i in range(count)], zeros, zeros)
         self._entries[split].append((entry, True))
         return WrittenImage(split, entry, path, gt_path, tuple(mask_paths),
                             class_ids.astype(np.int32))

@@ -9,9 +9,10 @@ Needs only the standard library and NumPy.
 
 import dataclasses
 import hashlib
-import os
 
 import numpy as np
+
+from ..flickrlogos.layout import FlickrLogosError
 
 # Where a photo goes in the imported dataset.
 TRAIN, VAL, TEST = "train", "val", "test"
@@ -20,16 +21,9 @@ PHOTO_SPLITS = (TRAIN, VAL, TEST)
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
-class SourceDataError(ValueError):
+class SourceDataError(FlickrLogosError):
     """Bad source data. str() is one line: ``<path>, line <n>: <reason>`` (or ``<path>:
-    <reason>`` when the problem is not on a line)."""
-
-    def __init__(self, path, reason, line_number=None):
-        self.path = os.fspath(path)
-        self.reason = " ".join(str(reason).split())
-        self.line_number = line_number
-        location = self.path if line_number is None else f"{self.path}, line {line_number}"
-        super().__init__(f"{location}: {self.reason}")
+    <reason>`` when the problem is not on a line); the attributes of `FlickrLogosError`."""
 
 
 @dataclasses.dataclass
